@@ -1,0 +1,480 @@
+//! `/v1/articles`, and the article-list parameters every scoped list shares.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{AuthorRef, QueryParams, TopicRef, path_slug};
+use crate::db::DbPool;
+use crate::error::{ApiError, Problem};
+use crate::pagination::{
+    DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, page_response, page_size,
+};
+use crate::store::article_list::{self, ArticleFilter, ArticleKey, ArticleSort};
+use crate::store::articles::{self as store, ArticleRef};
+use crate::store::{ArticleId, AuthorId, EntityId, TopicId, authors, entities, topics};
+
+/// How many `topic` or `entity` values one request may combine.
+const MAX_FILTER_VALUES: usize = 10;
+const MAX_QUERY_CHARS: usize = 500;
+
+/// An article as lists show it: everything but the body and the entities.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 1,
+    "slug": "us-formally-rejects-russias-top-security-demands",
+    "headline": "U.S. Formally Rejects Russia's Top Security Demands",
+    "lead": "Washington on Wednesday delivered its responses to Russia's demands, a move the Biden administration hopes will lower the tensions with Moscow.",
+    "url": null,
+    "source": "TURAN",
+    "language": "en",
+    "dateline": "Washington D.C.",
+    "published_at": "2022-01-26T22:00:00Z",
+    "updated_at": "2022-01-26T22:00:00Z",
+    "authors": [{"slug": "alex-raufoglu", "name": "Alex Raufoglu"}],
+    "topics": [{"slug": "diplomacy", "name": "Diplomacy"}, {"slug": "arms-control", "name": "Arms control and disarmament"}]
+}))]
+pub struct ArticleSummary {
+    /// Stable numeric id; `/v1/articles/{id}` and `/v1/articles/{slug}` name the same article.
+    pub id: i64,
+    /// URL handle derived from the headline.
+    pub slug: String,
+    /// The headline as published.
+    pub headline: String,
+    /// The standfirst: one or two sentences that sum the story up.
+    pub lead: Option<String>,
+    /// The canonical URL of the story on its publisher's site, when known.
+    pub url: Option<String>,
+    /// The publisher or wire service, e.g. `TURAN`.
+    pub source: Option<String>,
+    /// BCP 47 language tag of the text.
+    pub language: String,
+    /// The place the story was filed from.
+    pub dateline: Option<String>,
+    /// When the story was first published (RFC 3339, UTC).
+    pub published_at: DateTime<Utc>,
+    /// When the story was last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Bylines, in print order.
+    pub authors: Vec<AuthorRef>,
+    /// The topics the story was tagged with (not their ancestors), by name.
+    pub topics: Vec<TopicRef>,
+}
+
+/// A whole article with its body and the entities it names.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 1,
+    "slug": "us-formally-rejects-russias-top-security-demands",
+    "headline": "U.S. Formally Rejects Russia's Top Security Demands",
+    "lead": "Washington on Wednesday delivered its responses to Russia's demands, a move the Biden administration hopes will lower the tensions with Moscow.",
+    "url": null,
+    "source": "TURAN",
+    "language": "en",
+    "dateline": "Washington D.C.",
+    "published_at": "2022-01-26T22:00:00Z",
+    "updated_at": "2022-01-26T22:00:00Z",
+    "authors": [{"slug": "alex-raufoglu", "name": "Alex Raufoglu"}],
+    "topics": [{"slug": "diplomacy", "name": "Diplomacy"}],
+    "body": "John Sullivan, the U.S. ambassador to Russia, sent the response to the Kremlin, ...",
+    "version": 1,
+    "pub_status": "usable",
+    "entities": [{"slug": "antony-blinken", "name": "Antony Blinken", "kind": "person", "mentions": 6, "rel": "about"}]
+}))]
+pub struct Article {
+    #[serde(flatten)]
+    pub summary: ArticleSummary,
+    /// The full text, paragraphs separated by a blank line.
+    pub body: Option<String>,
+    /// Starts at 1 and grows by one with every change to the article.
+    pub version: i32,
+    /// IPTC ninjs publication status; only `usable` articles are served.
+    pub pub_status: PubStatus,
+    /// The named entities the article is about or mentions.
+    pub entities: Vec<ArticleEntity>,
+}
+
+/// IPTC ninjs publication status.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PubStatus {
+    Usable,
+    Withheld,
+    Canceled,
+}
+
+/// An entity as an article names it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleEntity {
+    /// The entity's URL handle, as in `/v1/entities/{slug}`.
+    pub slug: String,
+    /// The entity's canonical name.
+    pub name: String,
+    /// What kind of thing the entity is.
+    pub kind: super::entities::EntityKind,
+    /// How many times the text names the entity.
+    pub mentions: i32,
+    /// `about`: a subject of the article; `mentions`: named in passing.
+    pub rel: EntityRel,
+}
+
+/// How an article relates to an entity.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityRel {
+    About,
+    Mentions,
+}
+
+/// Order of an article list.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    /// Newest first.
+    Latest,
+    /// Oldest first.
+    Oldest,
+    /// Best full-text match first; needs `q`.
+    Relevance,
+}
+
+/// Filters, order and paging shared by every article list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleListParams {
+    /// Topic slug; repeat for any of several topics. A topic includes its descendant topics.
+    #[serde(default)]
+    #[param(max_items = 10, example = json!(["diplomacy"]))]
+    pub topic: Vec<String>,
+    /// Author slug.
+    #[param(example = "alex-raufoglu")]
+    pub author: Option<String>,
+    /// Entity slug; repeat to require all of several entities.
+    #[serde(default)]
+    #[param(max_items = 10, example = json!(["antony-blinken"]))]
+    pub entity: Vec<String>,
+    /// BCP 47 language tag, e.g. `en`.
+    #[param(pattern = "^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$", example = "en")]
+    pub language: Option<String>,
+    /// Only articles published strictly after this instant (RFC 3339).
+    #[param(value_type = Option<DateTime<Utc>>, example = "2022-01-01T00:00:00Z")]
+    pub published_after: Option<String>,
+    /// Only articles published strictly before this instant (RFC 3339).
+    #[param(value_type = Option<DateTime<Utc>>, example = "2022-02-01T00:00:00Z")]
+    pub published_before: Option<String>,
+    /// Full-text search in PostgreSQL `websearch_to_tsquery` syntax: `"quoted phrase"`, `or`, `-word`.
+    #[param(max_length = 500, example = "Blinken NATO")]
+    pub q: Option<String>,
+    /// `latest` (default), `oldest`, or `relevance` (only with `q`).
+    #[param(value_type = Option<SortOrder>)]
+    pub sort: Option<String>,
+    /// Page size, 1 to 100.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page, with the same filters.
+    pub cursor: Option<String>,
+}
+
+/// The resource a list is nested under, e.g. `/v1/topics/{slug}/articles`.
+pub enum ListScope {
+    All,
+    Topic(String),
+    Author(String),
+    Entity(String),
+}
+
+impl ListScope {
+    fn fingerprint(&self) -> String {
+        match self {
+            Self::All => String::new(),
+            Self::Topic(s) => format!("topic:{s}"),
+            Self::Author(s) => format!("author:{s}"),
+            Self::Entity(s) => format!("entity:{s}"),
+        }
+    }
+}
+
+/// Answers one page of any article list: parses the parameters, resolves slugs, runs the one
+/// article-list query and shapes the views.
+pub async fn article_page(
+    req: &HttpRequest,
+    pool: &DbPool,
+    scope: ListScope,
+    params: ArticleListParams,
+) -> Result<HttpResponse, ApiError> {
+    let limit = page_size(params.limit.as_deref(), DEFAULT_LIMIT)?;
+    let query = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if query.is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
+        return Err(ApiError::bad_parameter(
+            "q",
+            format!("at most {MAX_QUERY_CHARS} characters"),
+        ));
+    }
+    let sort = match params.sort.as_deref() {
+        None | Some("latest") => ArticleSort::Latest,
+        Some("oldest") => ArticleSort::Oldest,
+        Some("relevance") if query.is_some() => ArticleSort::Relevance,
+        Some("relevance") => {
+            return Err(ApiError::bad_parameter(
+                "sort",
+                "`relevance` needs a full-text query `q`",
+            ));
+        }
+        Some(_) => {
+            return Err(ApiError::bad_parameter(
+                "sort",
+                "must be `latest`, `oldest` or `relevance`",
+            ));
+        }
+    };
+    let published_after = params
+        .published_after
+        .as_deref()
+        .map(|v| parse_time("published_after", v))
+        .transpose()?;
+    let published_before = params
+        .published_before
+        .as_deref()
+        .map(|v| parse_time("published_before", v))
+        .transpose()?;
+    if let Some(language) = &params.language
+        && !is_language_tag(language)
+    {
+        return Err(ApiError::bad_parameter(
+            "language",
+            "must be a BCP 47 language tag such as `en` or `pt-BR`",
+        ));
+    }
+    let mut topic_slugs = sorted_unique(params.topic, "topic")?;
+    let mut entity_slugs = sorted_unique(params.entity, "entity")?;
+    let mut author_slugs: Vec<String> = params.author.into_iter().collect();
+    let mut scope_topic_slug = None;
+    match &scope {
+        ListScope::All => {}
+        ListScope::Topic(s) => scope_topic_slug = Some(s.clone()),
+        ListScope::Author(s) => author_slugs.push(s.clone()),
+        ListScope::Entity(s) => entity_slugs.push(s.clone()),
+    }
+    author_slugs.sort();
+    author_slugs.dedup();
+    entity_slugs.sort();
+    entity_slugs.dedup();
+    topic_slugs.sort();
+
+    let filters = format!(
+        "{}|t={topic_slugs:?}|a={author_slugs:?}|e={entity_slugs:?}|l={:?}|pa={:?}|pb={:?}|q={query:?}|s={sort:?}",
+        scope.fingerprint(),
+        params.language,
+        published_after.map(|t| t.timestamp_micros()),
+        published_before.map(|t| t.timestamp_micros()),
+    );
+    let after: Option<ArticleKey> = params
+        .cursor
+        .as_deref()
+        .map(|c| decode_cursor(&filters, c))
+        .transpose()?;
+    if sort == ArticleSort::Relevance && after.is_some_and(|k| k.r.is_none()) {
+        return Err(ApiError::bad_parameter("cursor", "malformed cursor"));
+    }
+
+    let mut conn = pool.get().await?;
+    let any_topics = resolve_topics(&mut conn, &topic_slugs, "topic").await?;
+    let scope_topic = match scope_topic_slug {
+        Some(slug) => resolve_topics(&mut conn, std::slice::from_ref(&slug), "topic")
+            .await?
+            .into_iter()
+            .next(),
+        None => None,
+    };
+    let mut author_ids: Vec<AuthorId> = Vec::new();
+    for slug in &author_slugs {
+        let author = authors::find_author(&mut conn, slug)
+            .await?
+            .ok_or_else(|| ApiError::not_found("author", slug))?;
+        author_ids.push(author.id);
+    }
+    let found = entities::entity_ids(&mut conn, &entity_slugs).await?;
+    if let Some(missing) = entity_slugs
+        .iter()
+        .find(|s| !found.iter().any(|(_, f)| f == *s))
+    {
+        return Err(ApiError::not_found("entity", missing));
+    }
+    let entity_ids: Vec<EntityId> = found.into_iter().map(|(id, _)| id).collect();
+
+    let filter = ArticleFilter {
+        any_topics,
+        scope_topic,
+        authors: author_ids,
+        entities: entity_ids,
+        language: params.language,
+        published_after,
+        published_before,
+        query: query.map(str::to_owned),
+    };
+    let (rows, next) = article_list::list_articles(&mut conn, &filter, sort, after, limit).await?;
+    let page = Page {
+        data: rows.into_iter().map(summary_view).collect(),
+        next_cursor: next.map(|k| encode_cursor(&filters, &k)),
+    };
+    Ok(page_response(req, &page))
+}
+
+async fn resolve_topics(
+    conn: &mut diesel_async::AsyncPgConnection,
+    slugs: &[String],
+    param: &str,
+) -> Result<Vec<TopicId>, ApiError> {
+    if slugs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = topics::topic_ids(conn, slugs).await?;
+    if let Some(missing) = slugs.iter().find(|s| !found.iter().any(|(_, f)| f == *s)) {
+        return Err(ApiError::not_found(param, missing));
+    }
+    Ok(found.into_iter().map(|(id, _)| id).collect())
+}
+
+fn sorted_unique(mut values: Vec<String>, param: &str) -> Result<Vec<String>, ApiError> {
+    values.sort();
+    values.dedup();
+    if values.len() > MAX_FILTER_VALUES {
+        return Err(ApiError::bad_parameter(
+            param,
+            format!("at most {MAX_FILTER_VALUES} values"),
+        ));
+    }
+    Ok(values)
+}
+
+/// RFC 3339; a `+` offset that arrived unescaped (decoded to a space) is accepted too.
+fn parse_time(param: &str, value: &str) -> Result<DateTime<Utc>, ApiError> {
+    DateTime::parse_from_rfc3339(value)
+        .or_else(|_| DateTime::parse_from_rfc3339(&value.replace(' ', "+")))
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            ApiError::bad_parameter(
+                param,
+                "must be an RFC 3339 date-time such as 2022-01-26T00:00:00Z",
+            )
+        })
+}
+
+fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or_default();
+    (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+pub fn summary_view(s: article_list::ArticleSummary) -> ArticleSummary {
+    let row = s.row;
+    ArticleSummary {
+        id: row.id.0,
+        slug: row.slug,
+        headline: row.headline,
+        lead: row.lead,
+        url: row.url,
+        source: row.source,
+        language: row.language,
+        dateline: row.dateline,
+        published_at: row.published_at,
+        updated_at: row.updated_at,
+        authors: s.authors.into_iter().map(AuthorRef::from).collect(),
+        topics: s.topics.into_iter().map(TopicRef::from).collect(),
+    }
+}
+
+/// The latest articles, filtered by topic, author, entity, language, date and full text.
+#[utoipa::path(
+    tag = "articles",
+    params(ArticleListParams),
+    responses(
+        (status = 200, description = "A page of articles, newest first unless `sort` says otherwise. \
+            A `Link: <…>; rel=\"next\"` header carries the next page's URL.", body = Page<ArticleSummary>),
+        (status = 400, description = "A malformed parameter, cursor or query string", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "An unknown topic, author or entity slug", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles")]
+pub async fn list_articles(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    params: QueryParams<ArticleListParams>,
+) -> Result<HttpResponse, ApiError> {
+    article_page(&req, &pool, ListScope::All, params.0).await
+}
+
+/// One article by numeric id or slug, with its body and entities.
+#[utoipa::path(
+    tag = "articles",
+    params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug",
+            example = "us-formally-rejects-russias-top-security-demands")),
+    responses(
+        (status = 200, description = "The article", body = Article),
+        (status = 404, description = "No usable article with this id or slug", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles/{id_or_slug}")]
+pub async fn get_article(
+    pool: web::Data<DbPool>,
+    path: web::Path<String>,
+) -> Result<web::Json<Article>, ApiError> {
+    let key = path_slug("article", path.into_inner())?;
+    let reference = match key.parse::<i64>() {
+        Ok(id) => ArticleRef::Id(ArticleId(id)),
+        Err(_) => ArticleRef::Slug(key.clone()),
+    };
+    let mut conn = pool.get().await?;
+    let row = store::find_article(&mut conn, &reference)
+        .await?
+        .ok_or_else(|| ApiError::not_found("article", &key))?;
+    let entities = store::article_entities(&mut conn, row.id).await?;
+    let summary_row = article_list::ArticleSummaryRow {
+        id: row.id,
+        slug: row.slug,
+        headline: row.headline,
+        lead: row.lead,
+        url: row.url,
+        source: row.source,
+        language: row.language,
+        dateline: row.dateline,
+        published_at: row.published_at,
+        updated_at: row.updated_at,
+        rank: None,
+    };
+    let summary = article_list::attach_labels(&mut conn, vec![summary_row])
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::Internal("article vanished while loading".to_owned()))?;
+    Ok(web::Json(Article {
+        summary: summary_view(summary),
+        body: row.body,
+        version: row.version,
+        pub_status: match row.pub_status.as_str() {
+            "withheld" => PubStatus::Withheld,
+            "canceled" => PubStatus::Canceled,
+            _ => PubStatus::Usable,
+        },
+        entities: entities
+            .into_iter()
+            .map(|e| ArticleEntity {
+                slug: e.slug,
+                name: e.name,
+                kind: super::entities::EntityKind::from_db(&e.kind),
+                mentions: e.mentions,
+                rel: if e.rel == "about" {
+                    EntityRel::About
+                } else {
+                    EntityRel::Mentions
+                },
+            })
+            .collect(),
+    }))
+}

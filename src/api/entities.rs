@@ -1,0 +1,209 @@
+//! `/v1/entities`.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::articles::{ArticleListParams, ArticleSummary, ListScope, article_page};
+use super::{QueryParams, path_slug};
+use crate::db::DbPool;
+use crate::error::{ApiError, Problem};
+use crate::pagination::{
+    DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, more_after, page_response, page_size,
+};
+use crate::store::entities::{self as store, EntityRow};
+
+/// What kind of thing an entity is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityKind {
+    Person,
+    Organisation,
+    Place,
+    Event,
+    Other,
+}
+
+impl EntityKind {
+    pub fn from_db(kind: &str) -> Self {
+        match kind {
+            "person" => Self::Person,
+            "organisation" => Self::Organisation,
+            "place" => Self::Place,
+            "event" => Self::Event,
+            _ => Self::Other,
+        }
+    }
+
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Self::Person => "person",
+            Self::Organisation => "organisation",
+            Self::Place => "place",
+            Self::Event => "event",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// A named person, organisation, place or event that articles are about or mention.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "slug": "antony-blinken",
+    "name": "Antony Blinken",
+    "kind": "person",
+    "aliases": ["Blinken", "Tony Blinken"],
+    "description": "U.S. Secretary of State from 2021 to 2025.",
+    "wikidata_id": null
+}))]
+pub struct Entity {
+    /// URL handle, as in `/v1/entities/{slug}`.
+    pub slug: String,
+    /// The canonical name.
+    pub name: String,
+    /// What kind of thing the entity is.
+    pub kind: EntityKind,
+    /// Other names texts use for the entity.
+    pub aliases: Vec<String>,
+    /// A one-line description.
+    pub description: Option<String>,
+    /// The Wikidata item, e.g. `Q7184` for NATO, when known.
+    pub wikidata_id: Option<String>,
+}
+
+impl From<EntityRow> for Entity {
+    fn from(row: EntityRow) -> Self {
+        Self {
+            slug: row.slug,
+            name: row.name,
+            kind: EntityKind::from_db(&row.kind),
+            aliases: row.aliases.into_iter().flatten().collect(),
+            description: row.description,
+            wikidata_id: row.wikidata_id,
+        }
+    }
+}
+
+/// Filters and paging for the entity list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EntityListParams {
+    /// Only entities of this kind.
+    #[param(value_type = Option<EntityKind>)]
+    pub kind: Option<String>,
+    /// Case-insensitive prefix of the entity's name or of one of its aliases.
+    #[param(max_length = 200, example = "Blin")]
+    pub q: Option<String>,
+    /// Page size, 1 to 100.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page, with the same filters.
+    pub cursor: Option<String>,
+}
+
+/// Entities in slug order.
+#[utoipa::path(
+    tag = "entities",
+    params(EntityListParams),
+    responses(
+        (status = 200, description = "A page of entities in slug order", body = Page<Entity>),
+        (status = 400, description = "A malformed parameter, cursor or query string", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/entities")]
+pub async fn list_entities(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    params: QueryParams<EntityListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let params = params.0;
+    let limit = page_size(params.limit.as_deref(), DEFAULT_LIMIT)?;
+    let kind = params
+        .kind
+        .as_deref()
+        .map(|k| {
+            serde_json::from_value::<EntityKind>(serde_json::Value::String(k.to_owned())).map_err(
+                |_| {
+                    ApiError::bad_parameter(
+                        "kind",
+                        "must be `person`, `organisation`, `place`, `event` or `other`",
+                    )
+                },
+            )
+        })
+        .transpose()?;
+    let prefix = params.q.as_deref().filter(|q| !q.is_empty());
+    if prefix.is_some_and(|q| q.len() > 200) {
+        return Err(ApiError::bad_parameter("q", "at most 200 characters"));
+    }
+    let filters = format!("entities|k={kind:?}|q={prefix:?}");
+    let after: Option<String> = params
+        .cursor
+        .as_deref()
+        .map(|c| decode_cursor(&filters, c))
+        .transpose()?;
+    let mut conn = pool.get().await?;
+    let mut rows = store::list_entities(
+        &mut conn,
+        kind.map(EntityKind::as_db),
+        prefix,
+        after.as_deref(),
+        limit,
+    )
+    .await?;
+    let next = more_after(&mut rows, limit, |r| r.slug.clone());
+    let page = Page {
+        data: rows.into_iter().map(Entity::from).collect(),
+        next_cursor: next.map(|slug| encode_cursor(&filters, &slug)),
+    };
+    Ok(page_response(&req, &page))
+}
+
+/// One entity.
+#[utoipa::path(
+    tag = "entities",
+    params(("slug" = String, Path, description = "The entity's slug", example = "antony-blinken")),
+    responses(
+        (status = 200, description = "The entity", body = Entity),
+        (status = 404, description = "No entity with this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/entities/{slug}")]
+pub async fn get_entity(
+    pool: web::Data<DbPool>,
+    path: web::Path<String>,
+) -> Result<web::Json<Entity>, ApiError> {
+    let slug = path_slug("entity", path.into_inner())?;
+    let mut conn = pool.get().await?;
+    let row = store::find_entity(&mut conn, &slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("entity", &slug))?;
+    Ok(web::Json(row.into()))
+}
+
+/// The latest articles about or mentioning one entity; takes every article-list parameter.
+#[utoipa::path(
+    tag = "entities",
+    params(("slug" = String, Path, description = "The entity's slug", example = "antony-blinken"), ArticleListParams),
+    responses(
+        (status = 200, description = "A page of the entity's articles", body = Page<ArticleSummary>),
+        (status = 400, description = "A malformed parameter, cursor or query string", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "An unknown entity, or an unknown slug in the filters", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/entities/{slug}/articles")]
+pub async fn list_entity_articles(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    path: web::Path<String>,
+    params: QueryParams<ArticleListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path_slug("entity", path.into_inner())?;
+    article_page(&req, &pool, ListScope::Entity(slug), params.0).await
+}

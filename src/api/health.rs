@@ -1,0 +1,47 @@
+//! Liveness and readiness probes.
+
+use actix_web::{get, web};
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbPool;
+use crate::error::{ApiError, Problem};
+
+/// A probe's answer.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
+pub struct Health {
+    /// Always `ok` when the probe succeeds.
+    pub status: String,
+}
+
+/// The process is up and serving HTTP.
+#[utoipa::path(tag = "health", responses((status = 200, description = "The process is up", body = Health)))]
+#[get("/healthz")]
+pub async fn healthz() -> web::Json<Health> {
+    web::Json(Health {
+        status: "ok".to_owned(),
+    })
+}
+
+/// The database answers queries.
+#[utoipa::path(
+    tag = "health",
+    responses(
+        (status = 200, description = "The database answers", body = Health),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(pool: web::Data<DbPool>) -> Result<web::Json<Health>, ApiError> {
+    let mut conn = pool.get().await?;
+    diesel::sql_query("SELECT 1")
+        .execute(&mut conn)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    Ok(web::Json(Health {
+        status: "ok".to_owned(),
+    }))
+}

@@ -1,0 +1,47 @@
+//! Settings from flags and the environment, each with a default and its `--help` text.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseSettings {
+    /// PostgreSQL URL, e.g. postgres://user@localhost/dateline. Without it dateline runs its own
+    /// PostgreSQL from the machine's server binaries, in --data-dir.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Data directory of the embedded PostgreSQL, used when no DATABASE_URL is given
+    /// [default: ~/.local/share/dateline/postgres, or /var/lib/dateline/postgres for root].
+    #[arg(long, env = "DATELINE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl DatabaseSettings {
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir
+            .clone()
+            .unwrap_or_else(crate::local_pg::default_data_dir)
+    }
+}
+
+/// How the HTTP server runs.
+#[derive(Debug, Clone, Args)]
+pub struct ServerSettings {
+    /// Address to listen on.
+    #[arg(long, env = "DATELINE_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// Port to listen on; 0 picks a free one and prints it.
+    #[arg(long, env = "DATELINE_PORT", default_value_t = 8080)]
+    pub port: u16,
+
+    /// HTTP worker threads [default: one per core].
+    #[arg(long, env = "DATELINE_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Database connections in the pool, shared by all workers.
+    #[arg(long, env = "DATELINE_POOL_SIZE", default_value_t = 8)]
+    pub pool_size: usize,
+}

@@ -1,0 +1,46 @@
+//! The connection pool (diesel-async over tokio-postgres, no libpq) and the embedded migrations.
+
+use std::time::Duration;
+
+use diesel::Connection;
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type DbConn = Object<AsyncPgConnection>;
+
+/// How long a request waits for a connection before it is answered 503.
+const POOL_WAIT: Duration = Duration::from_secs(5);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub fn build_pool(database_url: &str, max_size: usize) -> Result<DbPool, String> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    Pool::builder(manager)
+        .max_size(max_size)
+        .runtime(deadpool::Runtime::Tokio1)
+        .wait_timeout(Some(POOL_WAIT))
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .recycle_timeout(Some(CONNECT_TIMEOUT))
+        .build()
+        .map_err(|e| format!("cannot build the connection pool: {e}"))
+}
+
+/// Applies pending migrations. Blocking: call it from a thread that is not driving an async
+/// runtime (the CLI does so before the server starts).
+pub fn run_migrations(database_url: &str) -> Result<usize, String> {
+    let url = database_url.to_owned();
+    std::thread::spawn(move || {
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        conn.run_pending_migrations(MIGRATIONS)
+            .map(|applied| applied.len())
+            .map_err(|e| format!("migration failed: {e}"))
+    })
+    .join()
+    .map_err(|_| "the migration thread panicked".to_owned())?
+}

@@ -1,0 +1,209 @@
+//! The one error type handlers return, answered as RFC 9457 `application/problem+json`.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::pooled_connection::deadpool::PoolError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Seconds a client should wait before retrying when the database is unavailable.
+const RETRY_AFTER_SECONDS: u32 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    NotFound(String),
+    /// A query, path or header parameter the client sent is malformed or out of range.
+    #[error("invalid parameter `{param}`: {detail}")]
+    BadParameter { param: String, detail: String },
+    /// The request as a whole is malformed (for example a body that is not JSON).
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// Pool timeout or database down: transient, the client may retry.
+    #[error("database unavailable")]
+    Unavailable(String),
+    /// Anything else: logged with its cause, answered as a bare 500.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_parameter(param: &str, detail: impl Into<String>) -> Self {
+        Self::BadParameter {
+            param: param.to_owned(),
+            detail: detail.into(),
+        }
+    }
+
+    pub fn not_found(what: &str, key: &str) -> Self {
+        Self::NotFound(format!("{what} `{key}` not found"))
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "about:blank",
+    "title": "Bad Request",
+    "status": 400,
+    "detail": "invalid parameter `limit`: must be between 1 and 100",
+    "param": "limit"
+}))]
+pub struct Problem {
+    /// A URI reference that identifies the problem type; `about:blank` means the HTTP status says it all.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// The HTTP status phrase.
+    pub title: String,
+    /// The HTTP status code, repeated for clients that only see the body.
+    pub status: u16,
+    /// What went wrong with this request, in English.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The query or path parameter at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub param: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, detail: Option<String>) -> Self {
+        Self {
+            problem_type: "about:blank".to_owned(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            param: None,
+        }
+    }
+
+    pub fn into_response(self) -> HttpResponse {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        HttpResponse::build(status)
+            .content_type(PROBLEM_JSON)
+            .json(self)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadParameter { .. } | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let detail = match self {
+            Self::Unavailable(cause) => {
+                log::warn!("database unavailable: {cause}");
+                Some("the database is unavailable; retry later".to_owned())
+            }
+            Self::Internal(cause) => {
+                log::error!("internal error: {cause}");
+                None
+            }
+            other => Some(other.to_string()),
+        };
+        let mut problem = Problem::new(status, detail);
+        if let Self::BadParameter { param, .. } = self {
+            problem.param = Some(param.clone());
+        }
+        let mut response = problem.into_response();
+        let headers = response.headers_mut();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        }
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            headers.insert(header::ALLOW, HeaderValue::from_static("GET"));
+        }
+        response
+    }
+}
+
+impl From<DieselError> for ApiError {
+    fn from(err: DieselError) -> Self {
+        match &err {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                Self::Conflict(info.constraint_name().map_or_else(
+                    || "a resource with this identity already exists".to_owned(),
+                    |c| format!("conflicts with an existing resource ({c})"),
+                ))
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                Self::Unavailable(err.to_string())
+            }
+            _ => Self::Internal(err.to_string()),
+        }
+    }
+}
+
+impl From<PoolError> for ApiError {
+    fn from(err: PoolError) -> Self {
+        match err {
+            PoolError::Timeout(_) | PoolError::Backend(_) => Self::Unavailable(err.to_string()),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Default service: any path no route matches.
+pub async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "no resource at `{}`",
+        req.path()
+    )))
+}
+
+/// Rewrites any error response that is not already problem+json (actix's own 404s, 405s and
+/// extractor errors) so that no error ever leaves as text/plain.
+pub fn problem_for_bare_errors<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (req, old) = res.into_parts();
+    let mut problem = Problem::new(status, None);
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        problem.detail = Some(format!(
+            "`{}` is not allowed on `{}`",
+            req.method(),
+            req.path()
+        ));
+    } else if status == StatusCode::NOT_FOUND {
+        problem.detail = Some(format!("no resource at `{}`", req.path()));
+    }
+    let mut new = problem.into_response();
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    if status == StatusCode::METHOD_NOT_ALLOWED && !new.headers().contains_key(header::ALLOW) {
+        new.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET"));
+    }
+    let res = ServiceResponse::new(req, new.map_into_boxed_body()).map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(res))
+}

@@ -1,0 +1,14 @@
+//! dateline: a REST JSON API for news metadata.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod local_pg;
+pub mod openapi;
+pub mod pagination;
+pub mod schema;
+pub mod startup;
+pub mod store;

@@ -1,0 +1,68 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use dateline::cli::{Cli, Command};
+use dateline::startup::{Application, Database};
+use dateline::{db, demo, openapi};
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let result = match Cli::parse().command {
+        Command::Serve { db, server, demo } => serve(&db, &server, demo),
+        Command::Migrate { db } => {
+            Database::open(&db).map(|_| println!("migrations are up to date"))
+        }
+        Command::Demo { db } => Database::open(&db).and_then(|database| load_demo(&database.url)),
+        Command::Openapi => {
+            print!("{}", openapi::spec_json());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(
+    db_settings: &dateline::config::DatabaseSettings,
+    server: &dateline::config::ServerSettings,
+    with_demo: bool,
+) -> Result<(), String> {
+    let database = Database::open(db_settings)?;
+    if with_demo {
+        load_demo(&database.url)?;
+    }
+    actix_web::rt::System::new().block_on(async {
+        let pool = db::build_pool(&database.url, server.pool_size)?;
+        let app = Application::build(server, pool)
+            .map_err(|e| format!("cannot listen on {}:{}: {e}", server.host, server.port))?;
+        let base = format!("http://{}:{}", server.host, app.port());
+        println!("dateline is serving on {base}");
+        println!("  API docs:          {base}/docs/");
+        println!(
+            "  reference article: {base}/v1/articles/{}",
+            demo::SEED_ARTICLE_SLUG
+        );
+        println!("  latest news:       {base}/v1/articles?limit=10");
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+fn load_demo(database_url: &str) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async {
+        let pool = db::build_pool(database_url, 1)?;
+        let mut conn = pool
+            .get()
+            .await
+            .map_err(|e| format!("cannot connect: {e}"))?;
+        let report = demo::load(&mut conn)
+            .await
+            .map_err(|e| format!("loading the demo data failed: {e}"))?;
+        println!("demo data: {report}");
+        Ok(())
+    })
+}

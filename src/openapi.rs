@@ -1,0 +1,49 @@
+//! The root OpenAPI document. Paths and schemas are collected from the handlers by
+//! utoipa-actix-web; this adds what only the whole API knows.
+
+use actix_web::App;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "dateline",
+        description = "News metadata over HTTP: articles with their authors, the named entities they \
+mention and their topics (mapped to IPTC Media Topics).\n\n\
+Every list is newest first and cursor-paginated: pass `next_cursor` back as `cursor`, or follow the \
+`Link: <…>; rel=\"next\"` header. Errors are RFC 9457 `application/problem+json` documents.\n\n\
+The worked example throughout is a TURAN wire story by Alex Raufoglu, datelined Washington D.C.: \
+\"U.S. Formally Rejects Russia's Top Security Demands\".",
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0"),
+    ),
+    servers((url = "/", description = "This server")),
+    tags(
+        (name = "articles", description = "News articles: latest first, filtered by topic, author, entity, language, date or full text"),
+        (name = "authors", description = "People with a byline"),
+        (name = "entities", description = "Named people, organisations, places and events"),
+        (name = "topics", description = "The topic hierarchy, mapped to IPTC Media Topics"),
+        (name = "health", description = "Liveness and readiness probes"),
+        (name = "docs", description = "This document"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The complete document, as the server serves it.
+pub fn spec() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::api::configure)
+        .split_for_parts();
+    api
+}
+
+/// The document as checked in at `openapi/openapi.json`: pretty JSON and a final newline.
+pub fn spec_json() -> String {
+    let mut json = spec()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises");
+    json.push('\n');
+    json
+}

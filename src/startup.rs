@@ -1,0 +1,126 @@
+//! Building and running the server; shared by the binary and the tests.
+
+use std::net::TcpListener;
+
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{ErrorHandlers, Logger};
+use actix_web::{App, HttpServer, web};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::docs::SpecJson;
+use crate::config::{DatabaseSettings, ServerSettings};
+use crate::db::{self, DbPool};
+use crate::error::{ApiError, problem_for_bare_errors, unknown_route};
+use crate::local_pg::LocalPostgres;
+use crate::openapi;
+
+/// The database the process uses: a server named by URL, or the embedded one it runs itself.
+pub struct Database {
+    pub url: String,
+    /// Kept alive so the embedded server stops when the process is done with it.
+    _local: Option<LocalPostgres>,
+}
+
+const EMBEDDED_DATABASE: &str = "dateline";
+
+impl Database {
+    /// Connects to `DATABASE_URL`, or starts the embedded PostgreSQL; then migrates.
+    pub fn open(settings: &DatabaseSettings) -> Result<Self, String> {
+        let db = match &settings.database_url {
+            Some(url) => Self {
+                url: url.clone(),
+                _local: None,
+            },
+            None => {
+                let local = LocalPostgres::start(&settings.data_dir())?;
+                local.ensure_database(EMBEDDED_DATABASE)?;
+                log::info!(
+                    "using the embedded PostgreSQL in {}",
+                    local.data_dir().display()
+                );
+                Self {
+                    url: local.url(EMBEDDED_DATABASE),
+                    _local: Some(local),
+                }
+            }
+        };
+        let applied = db::run_migrations(&db.url)?;
+        if applied > 0 {
+            log::info!("applied {applied} migration(s)");
+        }
+        Ok(db)
+    }
+}
+
+/// The whole app: every route, the docs, the error handling. `spec` is what `/openapi.json` serves.
+pub fn app(
+    pool: DbPool,
+    spec: web::Data<SpecJson>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    use utoipa_actix_web::AppExt;
+    let (app, _) = App::new()
+        .into_utoipa_app()
+        .configure(crate::api::configure)
+        .split_for_parts();
+    app.app_data(web::Data::new(pool))
+        .app_data(spec)
+        .app_data(web::QueryConfig::default().error_handler(|e, _| {
+            ApiError::BadRequest(format!("malformed query string: {e}")).into()
+        }))
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|e, _| ApiError::BadRequest(format!("malformed path: {e}")).into()),
+        )
+        .app_data(
+            web::JsonConfig::default().error_handler(|e, _| {
+                ApiError::BadRequest(format!("malformed JSON body: {e}")).into()
+            }),
+        )
+        .service(
+            SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")),
+        )
+        .default_service(web::to(unknown_route))
+        .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+        .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+}
+
+/// A bound, not yet running, HTTP server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `host:port` (port 0 picks a free port) and prepares the server.
+    pub fn build(settings: &ServerSettings, pool: DbPool) -> std::io::Result<Self> {
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
+        let port = listener.local_addr()?.port();
+        let spec = web::Data::new(SpecJson(openapi::spec_json()));
+        let mut server =
+            HttpServer::new(move || app(pool.clone(), spec.clone())).listen(listener)?;
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT or SIGTERM, then drains connections.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

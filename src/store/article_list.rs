@@ -1,0 +1,408 @@
+//! The article-list query builder: every endpoint that lists articles goes through
+//! [`list_articles`].
+//!
+//! A page costs two round trips: one keyset query that returns the page's summary rows, and one
+//! that fetches the authors and topics of all of them. The keyset query drives from the most
+//! selective index: a topic's, an entity's or an author's `(x_id, published_at DESC, article_id
+//! DESC)` range, or the articles' own `(published_at DESC, id DESC)`. Any-of topics become one
+//! `LIMIT n+1` branch per topic, merged by `UNION ALL` and de-duplicated here.
+
+use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
+use diesel::query_builder::BoxedSqlQuery;
+use diesel::sql_types::{Array, BigInt, Float4, Integer, Nullable, Text, Timestamptz};
+use diesel::{QueryableByName, sql_query};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+
+use super::{ArticleId, AuthorId, EntityId, TopicId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArticleSort {
+    Latest,
+    Oldest,
+    Relevance,
+}
+
+/// What a list of articles is filtered by. Every field narrows the list.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFilter {
+    /// Any of these topics, each including its descendants.
+    pub any_topics: Vec<TopicId>,
+    /// This topic (with its descendants) in any case: the scope of `/topics/{slug}/articles`.
+    pub scope_topic: Option<TopicId>,
+    /// All of these authors.
+    pub authors: Vec<AuthorId>,
+    /// All of these entities.
+    pub entities: Vec<EntityId>,
+    pub language: Option<String>,
+    pub published_after: Option<DateTime<Utc>>,
+    pub published_before: Option<DateTime<Utc>>,
+    /// `websearch_to_tsquery` syntax.
+    pub query: Option<String>,
+}
+
+/// The sort key of an article in a list: where the next page starts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ArticleKey {
+    /// Microseconds since the epoch.
+    pub t: i64,
+    pub id: i64,
+    /// Full-text rank, for `sort=relevance`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub r: Option<f32>,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ArticleSummaryRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: ArticleId,
+    #[diesel(sql_type = Text)]
+    pub slug: String,
+    #[diesel(sql_type = Text)]
+    pub headline: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub lead: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub url: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub source: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub language: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub dateline: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    pub published_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub updated_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Float4>)]
+    pub rank: Option<f32>,
+}
+
+impl ArticleSummaryRow {
+    pub fn key(&self) -> ArticleKey {
+        ArticleKey {
+            t: self.published_at.timestamp_micros(),
+            id: self.id.0,
+            r: self.rank,
+        }
+    }
+}
+
+/// An author or topic of an article, as a list shows it.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ArticleLabelRow {
+    #[diesel(sql_type = BigInt)]
+    pub article_id: ArticleId,
+    /// `author` or `topic`.
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub slug: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+}
+
+/// A summary with its authors and topics, in byline and name order.
+#[derive(Debug, Clone)]
+pub struct ArticleSummary {
+    pub row: ArticleSummaryRow,
+    /// (slug, name)
+    pub authors: Vec<(String, String)>,
+    /// (slug, name), direct topics only.
+    pub topics: Vec<(String, String)>,
+}
+
+/// Values bound to the query's `$n` placeholders, in order.
+enum Bind {
+    BigInt(i64),
+    Int(i32),
+    BigInts(Vec<i64>),
+    Text(String),
+    Time(DateTime<Utc>),
+    Real(f32),
+}
+
+/// A page of `limit` articles after `after`, and the key to continue from when there are more.
+pub async fn list_articles(
+    conn: &mut AsyncPgConnection,
+    filter: &ArticleFilter,
+    sort: ArticleSort,
+    after: Option<ArticleKey>,
+    limit: u32,
+) -> diesel::QueryResult<(Vec<ArticleSummary>, Option<ArticleKey>)> {
+    let (sql, binds) = keyset_sql(filter, sort, after, limit);
+    let mut rows: Vec<ArticleSummaryRow> = bind_all(sql_query(sql).into_boxed(), binds)
+        .load(conn)
+        .await?;
+    // Any-of topic branches can return one article more than once; the merge order keeps
+    // duplicates adjacent.
+    rows.dedup_by_key(|r| r.id);
+    let limit = limit as usize;
+    let next = (rows.len() > limit).then(|| rows[limit - 1].key());
+    rows.truncate(limit);
+    let summaries = attach_labels(conn, rows).await?;
+    Ok((summaries, next))
+}
+
+/// Fetches the authors and topics of a page of articles in one round trip.
+pub async fn attach_labels(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<ArticleSummaryRow>,
+) -> diesel::QueryResult<Vec<ArticleSummary>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id.0).collect();
+    let labels: Vec<ArticleLabelRow> = sql_query(
+        "SELECT aa.article_id, 'author' AS kind, au.slug, au.name, aa.position::int4 AS ord \
+           FROM article_authors aa JOIN authors au ON au.id = aa.author_id \
+          WHERE aa.article_id = ANY($1) \
+         UNION ALL \
+         SELECT at.article_id, 'topic', t.slug, t.name, 0 \
+           FROM article_topics at JOIN topics t ON t.id = at.topic_id \
+          WHERE at.article_id = ANY($1) AND at.direct \
+         ORDER BY 1, 2, 5, 4",
+    )
+    .bind::<Array<BigInt>, _>(ids)
+    .load(conn)
+    .await?;
+    let mut summaries: Vec<ArticleSummary> = rows
+        .into_iter()
+        .map(|row| ArticleSummary {
+            row,
+            authors: Vec::new(),
+            topics: Vec::new(),
+        })
+        .collect();
+    let index: std::collections::HashMap<ArticleId, usize> = summaries
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.row.id, i))
+        .collect();
+    for label in labels {
+        if let Some(&i) = index.get(&label.article_id) {
+            let entry = (label.slug, label.name);
+            match label.kind.as_str() {
+                "author" => summaries[i].authors.push(entry),
+                _ => summaries[i].topics.push(entry),
+            }
+        }
+    }
+    Ok(summaries)
+}
+
+fn bind_all<'a>(
+    mut query: BoxedSqlQuery<'a, Pg, diesel::query_builder::SqlQuery>,
+    binds: Vec<Bind>,
+) -> BoxedSqlQuery<'a, Pg, diesel::query_builder::SqlQuery> {
+    for bind in binds {
+        query = match bind {
+            Bind::BigInt(v) => query.bind::<BigInt, _>(v),
+            Bind::Int(v) => query.bind::<Integer, _>(v),
+            Bind::BigInts(v) => query.bind::<Array<BigInt>, _>(v),
+            Bind::Text(v) => query.bind::<Text, _>(v),
+            Bind::Time(v) => query.bind::<Timestamptz, _>(v),
+            Bind::Real(v) => query.bind::<Float4, _>(v),
+        };
+    }
+    query
+}
+
+struct SqlWriter {
+    binds: Vec<Bind>,
+}
+
+impl SqlWriter {
+    /// Registers a bind value and returns its placeholder.
+    fn bind(&mut self, value: Bind) -> String {
+        self.binds.push(value);
+        format!("${}", self.binds.len())
+    }
+}
+
+/// Where a branch's rows come from: the index it range-scans.
+enum Driver {
+    Topic(TopicId),
+    Entity(EntityId),
+    Author(AuthorId),
+    Articles,
+}
+
+const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.headline, a.lead, a.url, a.source, a.language, a.dateline, a.published_at, a.updated_at";
+
+fn keyset_sql(
+    filter: &ArticleFilter,
+    sort: ArticleSort,
+    after: Option<ArticleKey>,
+    limit: u32,
+) -> (String, Vec<Bind>) {
+    let mut w = SqlWriter { binds: Vec::new() };
+    let tsquery = filter.query.as_ref().map(|q| {
+        format!(
+            "websearch_to_tsquery('english', {})",
+            w.bind(Bind::Text(q.clone()))
+        )
+    });
+    let page = w.bind(Bind::BigInt(i64::from(limit) + 1));
+    let drivers: Vec<Driver> = if let Some(t) = filter.scope_topic {
+        vec![Driver::Topic(t)]
+    } else if !filter.any_topics.is_empty() {
+        filter
+            .any_topics
+            .iter()
+            .copied()
+            .map(Driver::Topic)
+            .collect()
+    } else if let Some(&e) = filter.entities.iter().next() {
+        vec![Driver::Entity(e)]
+    } else if let Some(&a) = filter.authors.iter().next() {
+        vec![Driver::Author(a)]
+    } else {
+        vec![Driver::Articles]
+    };
+    let branches: Vec<String> = drivers
+        .iter()
+        .map(|d| branch_sql(&mut w, d, filter, sort, after, tsquery.as_deref(), &page))
+        .collect();
+    let order = order_by(sort, "published_at", "id", "rank");
+    let sql = if branches.len() == 1 {
+        branches.into_iter().next().unwrap_or_default()
+    } else {
+        let union = branches
+            .iter()
+            .map(|b| format!("({b})"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        format!("SELECT * FROM ({union}) merged ORDER BY {order}")
+    };
+    (sql, w.binds)
+}
+
+fn order_by(sort: ArticleSort, time: &str, id: &str, rank: &str) -> String {
+    match sort {
+        ArticleSort::Latest => format!("{time} DESC, {id} DESC"),
+        ArticleSort::Oldest => format!("{time} ASC, {id} ASC"),
+        ArticleSort::Relevance => format!("{rank} DESC, {id} DESC"),
+    }
+}
+
+fn branch_sql(
+    w: &mut SqlWriter,
+    driver: &Driver,
+    filter: &ArticleFilter,
+    sort: ArticleSort,
+    after: Option<ArticleKey>,
+    tsquery: Option<&str>,
+    page: &str,
+) -> String {
+    let mut conditions = vec!["a.pub_status = 'usable'".to_owned()];
+    // The driver's own columns carry the sort key, so ORDER BY and the keyset bound hit its index.
+    let (from, time, id) = match driver {
+        Driver::Topic(t) => {
+            conditions.push(format!("d.topic_id = {}", w.bind(Bind::Int(t.0))));
+            (
+                "article_topics d JOIN articles a ON a.id = d.article_id",
+                "d.published_at",
+                "d.article_id",
+            )
+        }
+        Driver::Entity(e) => {
+            conditions.push(format!("d.entity_id = {}", w.bind(Bind::BigInt(e.0))));
+            (
+                "article_entities d JOIN articles a ON a.id = d.article_id",
+                "d.published_at",
+                "d.article_id",
+            )
+        }
+        Driver::Author(au) => {
+            conditions.push(format!("d.author_id = {}", w.bind(Bind::BigInt(au.0))));
+            (
+                "article_authors d JOIN articles a ON a.id = d.article_id",
+                "d.published_at",
+                "d.article_id",
+            )
+        }
+        Driver::Articles => ("articles a", "a.published_at", "a.id"),
+    };
+    if filter.scope_topic.is_some() && !filter.any_topics.is_empty() {
+        let ids = filter.any_topics.iter().map(|t| i64::from(t.0)).collect();
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM article_topics x WHERE x.article_id = a.id AND x.topic_id = ANY({}::int4[]))",
+            w.bind(Bind::BigInts(ids))
+        ));
+    }
+    for author in &filter.authors {
+        if matches!(driver, Driver::Author(d) if d == author) {
+            continue;
+        }
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM article_authors x WHERE x.article_id = a.id AND x.author_id = {})",
+            w.bind(Bind::BigInt(author.0))
+        ));
+    }
+    let driving_entity = match driver {
+        Driver::Entity(e) => Some(*e),
+        _ => None,
+    };
+    let other_entities: Vec<i64> = filter
+        .entities
+        .iter()
+        .filter(|e| Some(**e) != driving_entity)
+        .map(|e| e.0)
+        .collect();
+    if !other_entities.is_empty() {
+        let n = other_entities.len() as i64;
+        conditions.push(format!(
+            "(SELECT count(*) FROM article_entities x WHERE x.article_id = a.id AND x.entity_id = ANY({})) = {}",
+            w.bind(Bind::BigInts(other_entities)),
+            w.bind(Bind::BigInt(n))
+        ));
+    }
+    if let Some(language) = &filter.language {
+        conditions.push(format!(
+            "a.language = {}",
+            w.bind(Bind::Text(language.clone()))
+        ));
+    }
+    if let Some(t) = filter.published_after {
+        conditions.push(format!("{time} > {}", w.bind(Bind::Time(t))));
+    }
+    if let Some(t) = filter.published_before {
+        conditions.push(format!("{time} < {}", w.bind(Bind::Time(t))));
+    }
+    let rank = match tsquery {
+        Some(q) => {
+            conditions.push(format!("a.search @@ {q}"));
+            format!("ts_rank(a.search, {q})")
+        }
+        None => "NULL::real".to_owned(),
+    };
+    if let Some(key) = after {
+        let after_id = w.bind(Bind::BigInt(key.id));
+        let bound = match sort {
+            ArticleSort::Latest => format!(
+                "({time}, {id}) < ({}, {after_id})",
+                w.bind(Bind::Time(micros_to_time(key.t)))
+            ),
+            ArticleSort::Oldest => format!(
+                "({time}, {id}) > ({}, {after_id})",
+                w.bind(Bind::Time(micros_to_time(key.t)))
+            ),
+            ArticleSort::Relevance => format!(
+                "({rank}, {id}) < ({}, {after_id})",
+                w.bind(Bind::Real(key.r.unwrap_or(f32::MAX)))
+            ),
+        };
+        conditions.push(bound);
+    }
+    let order = order_by(sort, time, id, "rank");
+    format!(
+        "SELECT {SUMMARY_COLUMNS}, {rank} AS rank FROM {from} WHERE {} ORDER BY {order} LIMIT {page}",
+        conditions.join(" AND ")
+    )
+}
+
+fn micros_to_time(micros: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(micros).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}

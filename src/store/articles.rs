@@ -1,0 +1,82 @@
+//! One article with everything about it.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::ArticleId;
+use crate::schema::{article_entities, articles, entities};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(diesel::pg::Pg))]
+pub struct ArticleRow {
+    pub id: ArticleId,
+    pub slug: String,
+    pub url: Option<String>,
+    pub source: Option<String>,
+    pub headline: String,
+    pub lead: Option<String>,
+    pub body: Option<String>,
+    pub language: String,
+    pub dateline: Option<String>,
+    pub published_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+    pub pub_status: String,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ArticleEntityRow {
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub mentions: i32,
+    pub rel: String,
+}
+
+/// How a client names an article in a URL.
+#[derive(Debug, Clone)]
+pub enum ArticleRef {
+    Id(ArticleId),
+    Slug(String),
+}
+
+/// A listable (`usable`) article by id or slug.
+pub async fn find_article(
+    conn: &mut AsyncPgConnection,
+    article: &ArticleRef,
+) -> QueryResult<Option<ArticleRow>> {
+    let query = articles::table
+        .filter(articles::pub_status.eq("usable"))
+        .select(ArticleRow::as_select())
+        .into_boxed();
+    let query = match article {
+        ArticleRef::Id(id) => query.filter(articles::id.eq(id.0)),
+        ArticleRef::Slug(slug) => query.filter(articles::slug.eq(slug)),
+    };
+    query.first(conn).await.optional()
+}
+
+/// The article's entities, the ones it is about first, then by mentions.
+pub async fn article_entities(
+    conn: &mut AsyncPgConnection,
+    id: ArticleId,
+) -> QueryResult<Vec<ArticleEntityRow>> {
+    article_entities::table
+        .inner_join(entities::table)
+        .filter(article_entities::article_id.eq(id.0))
+        .order((
+            article_entities::rel.asc(),
+            article_entities::mentions.desc(),
+            entities::name.asc(),
+        ))
+        .select((
+            entities::slug,
+            entities::name,
+            entities::kind,
+            article_entities::mentions,
+            article_entities::rel,
+        ))
+        .load(conn)
+        .await
+}

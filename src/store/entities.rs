@@ -1,0 +1,75 @@
+//! Named entities: people, organisations, places, events.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::{EntityId, like_prefix};
+use crate::schema::entities;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = entities, check_for_backend(diesel::pg::Pg))]
+pub struct EntityRow {
+    pub id: EntityId,
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub aliases: Vec<Option<String>>,
+    pub description: Option<String>,
+    pub wikidata_id: Option<String>,
+}
+
+pub async fn find_entity(
+    conn: &mut AsyncPgConnection,
+    slug: &str,
+) -> QueryResult<Option<EntityRow>> {
+    entities::table
+        .filter(entities::slug.eq(slug))
+        .select(EntityRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The ids of these slugs; fewer come back when some are unknown.
+pub async fn entity_ids(
+    conn: &mut AsyncPgConnection,
+    slugs: &[String],
+) -> QueryResult<Vec<(EntityId, String)>> {
+    entities::table
+        .filter(entities::slug.eq_any(slugs))
+        .select((entities::id, entities::slug))
+        .load(conn)
+        .await
+}
+
+/// Entities in slug order after `after_slug`, `limit + 1` of them.
+pub async fn list_entities(
+    conn: &mut AsyncPgConnection,
+    kind: Option<&str>,
+    name_prefix: Option<&str>,
+    after_slug: Option<&str>,
+    limit: u32,
+) -> QueryResult<Vec<EntityRow>> {
+    let mut query = entities::table
+        .select(EntityRow::as_select())
+        .order(entities::slug.asc())
+        .limit(i64::from(limit) + 1)
+        .into_boxed();
+    if let Some(kind) = kind {
+        query = query.filter(entities::kind.eq(kind.to_owned()));
+    }
+    if let Some(prefix) = name_prefix {
+        let pattern = like_prefix(prefix);
+        query = query.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("(lower(name) LIKE ")
+                .bind::<diesel::sql_types::Text, _>(pattern.clone())
+                .sql(" OR EXISTS (SELECT 1 FROM unnest(aliases) alias WHERE lower(alias) LIKE ")
+                .bind::<diesel::sql_types::Text, _>(pattern)
+                .sql("))"),
+        );
+    }
+    if let Some(slug) = after_slug {
+        query = query.filter(entities::slug.gt(slug.to_owned()));
+    }
+    query.load(conn).await
+}

@@ -1,0 +1,302 @@
+//! Bulk writes that skip what is already there: the demo loader's path into the database.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::{ArticleId, AuthorId, EntityId, TopicId};
+use crate::schema::{
+    article_authors, article_entities, article_topics, articles, authors, entities, topics,
+};
+
+/// Rows per INSERT: well under PostgreSQL's 65,535 bind parameters.
+const CHUNK: usize = 500;
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = topics)]
+pub struct NewTopic {
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub iptc_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = authors)]
+pub struct NewAuthor {
+    pub slug: String,
+    pub name: String,
+    pub bio: Option<String>,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = entities)]
+pub struct NewEntity {
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub aliases: Vec<String>,
+    pub description: Option<String>,
+    pub wikidata_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = articles)]
+pub struct NewArticle {
+    pub slug: String,
+    pub url: Option<String>,
+    pub source: Option<String>,
+    pub headline: String,
+    pub lead: Option<String>,
+    pub body: Option<String>,
+    pub language: String,
+    pub dateline: Option<String>,
+    pub published_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Inserts topics that do not exist yet and links each to its parent (by slug) where it has none.
+/// Returns how many topics were new.
+pub async fn insert_topics(
+    conn: &mut AsyncPgConnection,
+    new: &[(NewTopic, Option<String>)],
+) -> QueryResult<usize> {
+    let rows: Vec<&NewTopic> = new.iter().map(|(t, _)| t).collect();
+    let inserted = diesel::insert_into(topics::table)
+        .values(rows)
+        .on_conflict(topics::slug)
+        .do_nothing()
+        .execute(conn)
+        .await?;
+    let ids = topic_ids_by_slug(conn).await?;
+    for (topic, parent) in new {
+        if let Some(parent_id) = parent.as_ref().and_then(|p| ids.get(p)) {
+            diesel::update(topics::table)
+                .filter(topics::slug.eq(&topic.slug))
+                .filter(topics::parent_id.is_null())
+                .set(topics::parent_id.eq(parent_id.0))
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(inserted)
+}
+
+async fn topic_ids_by_slug(conn: &mut AsyncPgConnection) -> QueryResult<HashMap<String, TopicId>> {
+    let rows: Vec<(TopicId, String)> = topics::table
+        .select((topics::id, topics::slug))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(id, slug)| (slug, id)).collect())
+}
+
+/// Inserts authors that do not exist yet; returns how many were new and every given slug's id.
+pub async fn insert_authors(
+    conn: &mut AsyncPgConnection,
+    new: &[NewAuthor],
+) -> QueryResult<(usize, HashMap<String, AuthorId>)> {
+    let mut inserted = 0;
+    for chunk in new.chunks(CHUNK) {
+        inserted += diesel::insert_into(authors::table)
+            .values(chunk)
+            .on_conflict(authors::slug)
+            .do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    let slugs: Vec<&str> = new.iter().map(|a| a.slug.as_str()).collect();
+    let rows: Vec<(AuthorId, String)> = authors::table
+        .filter(authors::slug.eq_any(slugs))
+        .select((authors::id, authors::slug))
+        .load(conn)
+        .await?;
+    Ok((
+        inserted,
+        rows.into_iter().map(|(id, slug)| (slug, id)).collect(),
+    ))
+}
+
+/// Inserts entities that do not exist yet; returns how many were new and every given slug's id.
+pub async fn insert_entities(
+    conn: &mut AsyncPgConnection,
+    new: &[NewEntity],
+) -> QueryResult<(usize, HashMap<String, EntityId>)> {
+    let inserted = diesel::insert_into(entities::table)
+        .values(new)
+        .on_conflict(entities::slug)
+        .do_nothing()
+        .execute(conn)
+        .await?;
+    let slugs: Vec<&str> = new.iter().map(|e| e.slug.as_str()).collect();
+    let rows: Vec<(EntityId, String)> = entities::table
+        .filter(entities::slug.eq_any(slugs))
+        .select((entities::id, entities::slug))
+        .load(conn)
+        .await?;
+    Ok((
+        inserted,
+        rows.into_iter().map(|(id, slug)| (slug, id)).collect(),
+    ))
+}
+
+/// An article to insert with what it is linked to.
+#[derive(Debug, Clone)]
+pub struct ArticleWithLinks {
+    pub article: NewArticle,
+    /// In byline order.
+    pub authors: Vec<AuthorId>,
+    /// Direct topics; their ancestors are added.
+    pub topics: Vec<TopicId>,
+    /// (entity, mentions, rel)
+    pub entities: Vec<(EntityId, i32, &'static str)>,
+}
+
+/// Inserts the articles whose slug is new, with their links; existing ones are left as they are.
+/// Returns how many were new.
+pub async fn insert_articles(
+    conn: &mut AsyncPgConnection,
+    items: &[ArticleWithLinks],
+) -> QueryResult<usize> {
+    let parents = topic_parents(conn).await?;
+    let mut inserted = 0;
+    for chunk in items.chunks(CHUNK) {
+        let rows: Vec<&NewArticle> = chunk.iter().map(|i| &i.article).collect();
+        let created: Vec<(ArticleId, String)> = diesel::insert_into(articles::table)
+            .values(rows)
+            .on_conflict(articles::slug)
+            .do_nothing()
+            .returning((articles::id, articles::slug))
+            .get_results(conn)
+            .await?;
+        inserted += created.len();
+        let by_slug: HashMap<&str, &ArticleWithLinks> =
+            chunk.iter().map(|i| (i.article.slug.as_str(), i)).collect();
+        let mut author_rows = Vec::new();
+        let mut entity_rows = Vec::new();
+        let mut topic_rows = Vec::new();
+        for (id, slug) in &created {
+            let Some(item) = by_slug.get(slug.as_str()) else {
+                continue;
+            };
+            let at = item.article.published_at;
+            let mut seen_authors = HashSet::new();
+            for (position, author) in item
+                .authors
+                .iter()
+                .filter(|a| seen_authors.insert(**a))
+                .enumerate()
+            {
+                author_rows.push((
+                    article_authors::article_id.eq(id.0),
+                    article_authors::author_id.eq(author.0),
+                    article_authors::position.eq(i16::try_from(position).unwrap_or(i16::MAX)),
+                    article_authors::published_at.eq(at),
+                ));
+            }
+            for (entity, mentions, rel) in &item.entities {
+                entity_rows.push((
+                    article_entities::article_id.eq(id.0),
+                    article_entities::entity_id.eq(entity.0),
+                    article_entities::mentions.eq(*mentions),
+                    article_entities::rel.eq(*rel),
+                    article_entities::published_at.eq(at),
+                ));
+            }
+            for (topic, direct) in topic_closure(&item.topics, &parents) {
+                topic_rows.push((
+                    article_topics::article_id.eq(id.0),
+                    article_topics::topic_id.eq(topic.0),
+                    article_topics::direct.eq(direct),
+                    article_topics::published_at.eq(at),
+                ));
+            }
+        }
+        if !author_rows.is_empty() {
+            diesel::insert_into(article_authors::table)
+                .values(author_rows)
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+        }
+        if !entity_rows.is_empty() {
+            diesel::insert_into(article_entities::table)
+                .values(entity_rows)
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+        }
+        if !topic_rows.is_empty() {
+            diesel::insert_into(article_topics::table)
+                .values(topic_rows)
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(inserted)
+}
+
+/// Every topic's parent.
+pub async fn topic_parents(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<HashMap<TopicId, Option<TopicId>>> {
+    let rows: Vec<(TopicId, Option<i32>)> = topics::table
+        .select((topics::id, topics::parent_id))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, parent)| (id, parent.map(TopicId)))
+        .collect())
+}
+
+/// The direct topics (`true`) and all their ancestors (`false`), each once; direct wins.
+pub fn topic_closure(
+    direct: &[TopicId],
+    parents: &HashMap<TopicId, Option<TopicId>>,
+) -> Vec<(TopicId, bool)> {
+    let mut out: Vec<(TopicId, bool)> = direct.iter().map(|t| (*t, true)).collect();
+    let mut seen: HashSet<TopicId> = direct.iter().copied().collect();
+    for topic in direct {
+        let mut current = parents.get(topic).copied().flatten();
+        // The hierarchy is a tree; the bound only guards against a cycle written by hand.
+        for _ in 0..64 {
+            let Some(ancestor) = current else { break };
+            if seen.insert(ancestor) {
+                out.push((ancestor, false));
+            }
+            current = parents.get(&ancestor).copied().flatten();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closure_adds_ancestors_once_and_keeps_direct_tags_direct() {
+        // politics(1) <- international-relations(2) <- diplomacy(3); politics <- government(4)
+        let parents = HashMap::from([
+            (TopicId(1), None),
+            (TopicId(2), Some(TopicId(1))),
+            (TopicId(3), Some(TopicId(2))),
+            (TopicId(4), Some(TopicId(1))),
+        ]);
+        let mut closure = topic_closure(&[TopicId(3), TopicId(2), TopicId(4)], &parents);
+        closure.sort_by_key(|(t, _)| t.0);
+        assert_eq!(
+            closure,
+            vec![
+                (TopicId(1), false),
+                (TopicId(2), true),
+                (TopicId(3), true),
+                (TopicId(4), true)
+            ]
+        );
+    }
+}
