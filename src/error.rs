@@ -28,8 +28,8 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("method not allowed")]
-    MethodNotAllowed,
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// Pool timeout or database down: transient, the client may retry.
     #[error("database unavailable")]
     Unavailable(String),
@@ -101,7 +101,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadParameter { .. } | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -162,12 +162,23 @@ impl From<PoolError> for ApiError {
     }
 }
 
-/// Default service: any path no route matches.
+/// Default service for requests no route takes.
 pub async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
-        "no resource at `{}`",
-        req.path()
-    )))
+    Err(route_miss(&req))
+}
+
+/// Routes are method-guarded, so actix answers "no route" alike for an unknown path (404) and for
+/// a known path asked with a method it does not serve (405); the resource map tells them apart.
+fn route_miss(req: &HttpRequest) -> ApiError {
+    if req.resource_map().has_resource(req.path()) {
+        ApiError::MethodNotAllowed(format!(
+            "`{}` is not allowed on `{}`",
+            req.method(),
+            req.path()
+        ))
+    } else {
+        ApiError::NotFound(format!("no resource at `{}`", req.path()))
+    }
 }
 
 /// Rewrites any error response that is not already problem+json (actix's own 404s, 405s and
@@ -184,25 +195,14 @@ pub fn problem_for_bare_errors<B: MessageBody + 'static>(
     }
     let status = res.status();
     let (req, old) = res.into_parts();
-    let mut problem = Problem::new(status, None);
-    if status == StatusCode::METHOD_NOT_ALLOWED {
-        problem.detail = Some(format!(
-            "`{}` is not allowed on `{}`",
-            req.method(),
-            req.path()
-        ));
-    } else if status == StatusCode::NOT_FOUND {
-        problem.detail = Some(format!("no resource at `{}`", req.path()));
-    }
-    let mut new = problem.into_response();
+    let mut new = match status {
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => route_miss(&req).error_response(),
+        _ => Problem::new(status, None).into_response(),
+    };
     for (name, value) in old.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             new.headers_mut().insert(name.clone(), value.clone());
         }
-    }
-    if status == StatusCode::METHOD_NOT_ALLOWED && !new.headers().contains_key(header::ALLOW) {
-        new.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET"));
     }
     let res = ServiceResponse::new(req, new.map_into_boxed_body()).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))

@@ -48,20 +48,23 @@ impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let raw = req.query_string();
-        let parsed = serde_html_form::from_str::<T>(raw)
-            .map(QueryParams)
-            .map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")));
-        ready(parsed.and_then(|q| {
-            if raw.to_ascii_lowercase().contains("%00") {
-                Err(ApiError::BadRequest(
-                    "the query string contains a NUL character".to_owned(),
-                ))
-            } else {
-                Ok(q)
-            }
-        }))
+        ready(parse_query(req.query_string()).map(QueryParams))
     }
+}
+
+/// Refuses what the lenient form decoder would let through: invalid UTF-8 (it would become U+FFFD)
+/// and NUL (PostgreSQL text cannot hold it).
+fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
+    let decoded = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map_err(|_| ApiError::BadRequest("the query string is not valid UTF-8".to_owned()))?;
+    if decoded.contains('\0') {
+        return Err(ApiError::BadRequest(
+            "the query string contains a NUL character".to_owned(),
+        ));
+    }
+    serde_html_form::from_str(raw)
+        .map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))
 }
 
 /// Checks a slug taken from a path: PostgreSQL text cannot hold NUL, and no slug is that long.

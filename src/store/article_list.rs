@@ -254,9 +254,9 @@ fn keyset_sql(
             .copied()
             .map(Driver::Topic)
             .collect()
-    } else if let Some(&e) = filter.entities.iter().next() {
+    } else if let Some(&e) = <[EntityId]>::first(&filter.entities) {
         vec![Driver::Entity(e)]
-    } else if let Some(&a) = filter.authors.iter().next() {
+    } else if let Some(&a) = <[AuthorId]>::first(&filter.authors) {
         vec![Driver::Author(a)]
     } else {
         vec![Driver::Articles]

@@ -1,0 +1,11 @@
+//! The integration tests: the real app against a real PostgreSQL, one database per test.
+
+mod articles;
+mod authors;
+mod cursors;
+mod entities;
+mod errors;
+mod harness;
+mod health;
+mod openapi;
+mod topics;

@@ -1,0 +1,95 @@
+use crate::harness::TestApp;
+
+const SPEC_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+
+/// The checked-in spec is what the code generates. To refresh it after an API change:
+/// `cargo run -q -- openapi > openapi/openapi.json`.
+#[test]
+fn checked_in_spec_matches_the_code() {
+    let generated = dateline::openapi::spec_json();
+    let on_disk = std::fs::read_to_string(SPEC_PATH).unwrap_or_default();
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(SPEC_PATH, &generated).unwrap();
+        return;
+    }
+    assert!(
+        on_disk == generated,
+        "openapi/openapi.json is stale: run `cargo run -q -- openapi > openapi/openapi.json` and commit it"
+    );
+}
+
+#[actix_web::test]
+async fn served_spec_is_the_checked_in_file() {
+    let app = TestApp::empty().await;
+    let response = app.get("/openapi.json").await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.content_type(), "application/json");
+    assert_eq!(
+        String::from_utf8(response.body).unwrap(),
+        dateline::openapi::spec_json()
+    );
+}
+
+#[test]
+fn every_operation_documents_its_errors_and_every_field_is_described() {
+    let spec: serde_json::Value = serde_json::from_str(&dateline::openapi::spec_json()).unwrap();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            if path != "/healthz" && path != "/openapi.json" {
+                assert!(
+                    responses.contains_key("500"),
+                    "{method} {path} documents no 500"
+                );
+                assert!(
+                    responses.contains_key("503"),
+                    "{method} {path} documents no 503"
+                );
+            }
+            if path.contains('{') {
+                assert!(
+                    responses.contains_key("404"),
+                    "{method} {path} documents no 404"
+                );
+            }
+            if op["parameters"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p["in"] == "query"))
+            {
+                assert!(
+                    responses.contains_key("400"),
+                    "{method} {path} documents no 400"
+                );
+            }
+        }
+    }
+    for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        if let Some(props) = schema["properties"].as_object() {
+            for (field, prop) in props {
+                let described = prop.get("description").is_some()
+                    || prop["allOf"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|s| s.get("description").is_some()));
+                assert!(described, "{name}.{field} has no description");
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn docs_page_is_served_from_the_binary() {
+    let app = TestApp::empty().await;
+    let page = app.get("/docs/").await;
+    assert_eq!(page.status, 200);
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(html.contains("swagger-ui"), "{html}");
+    let config = app.get("/docs/swagger-initializer.js").await;
+    assert_eq!(config.status, 200);
+    assert!(String::from_utf8_lossy(&config.body).contains("/openapi.json"));
+    let bundle = app.get("/docs/swagger-ui-bundle.js").await;
+    assert_eq!(bundle.status, 200);
+    assert!(
+        bundle.body.len() > 100_000,
+        "the Swagger UI bundle is embedded"
+    );
+}
