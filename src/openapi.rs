@@ -18,6 +18,7 @@ The worked example throughout is a TURAN wire story by Alex Raufoglu, datelined 
         license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0"),
     ),
     servers((url = "/", description = "This server")),
+    components(schemas(crate::api::articles::SortOrder, crate::api::entities::EntityKind)),
     tags(
         (name = "articles", description = "News articles: latest first, filtered by topic, author, entity, language, date or full text"),
         (name = "authors", description = "People with a byline"),

@@ -55,7 +55,14 @@ pub fn encode_cursor<K: Serialize>(filters: &str, key: &K) -> String {
     URL_SAFE_NO_PAD.encode(json)
 }
 
-pub fn decode_cursor<K: DeserializeOwned>(filters: &str, cursor: &str) -> Result<K, ApiError> {
+/// The position a `cursor` parameter names; none (or an empty one) starts at the beginning.
+pub fn decode_cursor<K: DeserializeOwned>(
+    filters: &str,
+    cursor: Option<&str>,
+) -> Result<Option<K>, ApiError> {
+    let Some(cursor) = cursor.filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
     let malformed = || {
         ApiError::bad_parameter(
             "cursor",
@@ -73,7 +80,7 @@ pub fn decode_cursor<K: DeserializeOwned>(filters: &str, cursor: &str) -> Result
             "this cursor was issued for different filters; repeat the same filters or start without a cursor",
         ));
     }
-    Ok(doc.k)
+    Ok(Some(doc.k))
 }
 
 /// Checks `limit` against the list's bounds.
@@ -132,14 +139,21 @@ mod tests {
     #[test]
     fn cursor_round_trips_for_the_same_filters() {
         let c = encode_cursor("topic=a", &(17_i64, 4_i64));
-        assert_eq!(decode_cursor::<(i64, i64)>("topic=a", &c).unwrap(), (17, 4));
+        assert_eq!(
+            decode_cursor::<(i64, i64)>("topic=a", Some(&c)).unwrap(),
+            Some((17, 4))
+        );
+        assert_eq!(
+            decode_cursor::<(i64, i64)>("topic=a", Some("")).unwrap(),
+            None
+        );
     }
 
     #[test]
     fn cursor_for_other_filters_is_refused() {
         let c = encode_cursor("topic=a", &(17_i64, 4_i64));
-        assert!(decode_cursor::<(i64, i64)>("topic=b", &c).is_err());
-        assert!(decode_cursor::<(i64, i64)>("topic=a", "not-a-cursor!").is_err());
+        assert!(decode_cursor::<(i64, i64)>("topic=b", Some(&c)).is_err());
+        assert!(decode_cursor::<(i64, i64)>("topic=a", Some("not-a-cursor!")).is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{AuthorRef, QueryParams, TopicRef, path_slug};
+use super::{AuthorRef, QueryParams, TopicRef, check_slug, text_param};
 use crate::db::DbPool;
 use crate::error::{ApiError, Problem};
 use crate::pagination::{
@@ -164,7 +164,7 @@ pub struct ArticleListParams {
     #[param(value_type = Option<DateTime<Utc>>, example = "2022-02-01T00:00:00Z")]
     pub published_before: Option<String>,
     /// Full-text search in PostgreSQL `websearch_to_tsquery` syntax: `"quoted phrase"`, `or`, `-word`.
-    #[param(max_length = 500, example = "Blinken NATO")]
+    #[param(max_length = 500, pattern = "^[^\\x00]*$", example = "Blinken NATO")]
     pub q: Option<String>,
     /// `latest` (default), `oldest`, or `relevance` (only with `q`).
     #[param(value_type = Option<SortOrder>)]
@@ -204,13 +204,7 @@ pub async fn article_page(
     params: ArticleListParams,
 ) -> Result<HttpResponse, ApiError> {
     let limit = page_size(params.limit.as_deref(), DEFAULT_LIMIT)?;
-    let query = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if query.is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
-        return Err(ApiError::bad_parameter(
-            "q",
-            format!("at most {MAX_QUERY_CHARS} characters"),
-        ));
-    }
+    let query = text_param("q", params.q.as_deref(), MAX_QUERY_CHARS)?.map(str::trim);
     let sort = match params.sort.as_deref() {
         None | Some("latest") => ArticleSort::Latest,
         Some("oldest") => ArticleSort::Oldest,
@@ -256,6 +250,13 @@ pub async fn article_page(
         ListScope::Author(s) => author_slugs.push(s.clone()),
         ListScope::Entity(s) => entity_slugs.push(s.clone()),
     }
+    for (kind, slugs) in [
+        ("topic", &topic_slugs),
+        ("entity", &entity_slugs),
+        ("author", &author_slugs),
+    ] {
+        slugs.iter().try_for_each(|s| check_slug(kind, s))?;
+    }
     author_slugs.sort();
     author_slugs.dedup();
     entity_slugs.sort();
@@ -269,11 +270,7 @@ pub async fn article_page(
         published_after.map(|t| t.timestamp_micros()),
         published_before.map(|t| t.timestamp_micros()),
     );
-    let after: Option<ArticleKey> = params
-        .cursor
-        .as_deref()
-        .map(|c| decode_cursor(&filters, c))
-        .transpose()?;
+    let after: Option<ArticleKey> = decode_cursor(&filters, params.cursor.as_deref())?;
     if sort == ArticleSort::Relevance && after.is_some_and(|k| k.r.is_none()) {
         return Err(ApiError::bad_parameter("cursor", "malformed cursor"));
     }
@@ -426,7 +423,8 @@ pub async fn get_article(
     pool: web::Data<DbPool>,
     path: web::Path<String>,
 ) -> Result<web::Json<Article>, ApiError> {
-    let key = path_slug("article", path.into_inner())?;
+    let key = path.into_inner();
+    check_slug("article", &key)?;
     let reference = match key.parse::<i64>() {
         Ok(id) => ArticleRef::Id(ArticleId(id)),
         Err(_) => ArticleRef::Slug(key.clone()),

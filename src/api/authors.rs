@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::articles::{ArticleListParams, ArticleSummary, ListScope, article_page};
-use super::{QueryParams, path_slug};
+use super::{MAX_PREFIX_CHARS, QueryParams, check_slug, text_param};
 use crate::db::DbPool;
 use crate::error::{ApiError, Problem};
 use crate::pagination::{
@@ -48,7 +48,7 @@ impl From<AuthorRow> for Author {
 #[into_params(parameter_in = Query)]
 pub struct AuthorListParams {
     /// Case-insensitive prefix of the author's name.
-    #[param(max_length = 200, example = "Alex")]
+    #[param(max_length = 200, pattern = "^[^\\x00]*$", example = "Alex")]
     pub q: Option<String>,
     /// Page size, 1 to 100.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 20)]
@@ -76,16 +76,9 @@ pub async fn list_authors(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.0;
     let limit = page_size(params.limit.as_deref(), DEFAULT_LIMIT)?;
-    let prefix = params.q.as_deref().filter(|q| !q.is_empty());
-    if prefix.is_some_and(|q| q.len() > 200) {
-        return Err(ApiError::bad_parameter("q", "at most 200 characters"));
-    }
+    let prefix = text_param("q", params.q.as_deref(), MAX_PREFIX_CHARS)?;
     let filters = format!("authors|q={prefix:?}");
-    let after: Option<String> = params
-        .cursor
-        .as_deref()
-        .map(|c| decode_cursor(&filters, c))
-        .transpose()?;
+    let after: Option<String> = decode_cursor(&filters, params.cursor.as_deref())?;
     let mut conn = pool.get().await?;
     let mut rows = store::list_authors(&mut conn, prefix, after.as_deref(), limit).await?;
     let next = more_after(&mut rows, limit, |r| r.slug.clone());
@@ -112,7 +105,8 @@ pub async fn get_author(
     pool: web::Data<DbPool>,
     path: web::Path<String>,
 ) -> Result<web::Json<Author>, ApiError> {
-    let slug = path_slug("author", path.into_inner())?;
+    let slug = path.into_inner();
+    check_slug("author", &slug)?;
     let mut conn = pool.get().await?;
     let row = store::find_author(&mut conn, &slug)
         .await?
@@ -139,6 +133,7 @@ pub async fn list_author_articles(
     path: web::Path<String>,
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = path_slug("author", path.into_inner())?;
+    let slug = path.into_inner();
+    check_slug("author", &slug)?;
     article_page(&req, &pool, ListScope::Author(slug), params.0).await
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::articles::{ArticleListParams, ArticleSummary, ListScope, article_page};
-use super::{QueryParams, path_slug};
+use super::{MAX_PREFIX_CHARS, QueryParams, check_slug, text_param};
 use crate::db::DbPool;
 use crate::error::{ApiError, Problem};
 use crate::pagination::{
@@ -92,7 +92,7 @@ pub struct EntityListParams {
     #[param(value_type = Option<EntityKind>)]
     pub kind: Option<String>,
     /// Case-insensitive prefix of the entity's name or of one of its aliases.
-    #[param(max_length = 200, example = "Blin")]
+    #[param(max_length = 200, pattern = "^[^\\x00]*$", example = "Blin")]
     pub q: Option<String>,
     /// Page size, 1 to 100.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 20)]
@@ -134,16 +134,9 @@ pub async fn list_entities(
             )
         })
         .transpose()?;
-    let prefix = params.q.as_deref().filter(|q| !q.is_empty());
-    if prefix.is_some_and(|q| q.len() > 200) {
-        return Err(ApiError::bad_parameter("q", "at most 200 characters"));
-    }
+    let prefix = text_param("q", params.q.as_deref(), MAX_PREFIX_CHARS)?;
     let filters = format!("entities|k={kind:?}|q={prefix:?}");
-    let after: Option<String> = params
-        .cursor
-        .as_deref()
-        .map(|c| decode_cursor(&filters, c))
-        .transpose()?;
+    let after: Option<String> = decode_cursor(&filters, params.cursor.as_deref())?;
     let mut conn = pool.get().await?;
     let mut rows = store::list_entities(
         &mut conn,
@@ -177,7 +170,8 @@ pub async fn get_entity(
     pool: web::Data<DbPool>,
     path: web::Path<String>,
 ) -> Result<web::Json<Entity>, ApiError> {
-    let slug = path_slug("entity", path.into_inner())?;
+    let slug = path.into_inner();
+    check_slug("entity", &slug)?;
     let mut conn = pool.get().await?;
     let row = store::find_entity(&mut conn, &slug)
         .await?
@@ -204,6 +198,7 @@ pub async fn list_entity_articles(
     path: web::Path<String>,
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = path_slug("entity", path.into_inner())?;
+    let slug = path.into_inner();
+    check_slug("entity", &slug)?;
     article_page(&req, &pool, ListScope::Entity(slug), params.0).await
 }

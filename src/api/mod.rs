@@ -52,27 +52,51 @@ impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
     }
 }
 
-/// Refuses what the lenient form decoder would let through: invalid UTF-8 (it would become U+FFFD)
-/// and NUL (PostgreSQL text cannot hold it).
+/// Refuses invalid UTF-8, which the lenient form decoder would turn into U+FFFD.
 fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
-    let decoded = percent_encoding::percent_decode_str(raw)
+    percent_encoding::percent_decode_str(raw)
         .decode_utf8()
         .map_err(|_| ApiError::BadRequest("the query string is not valid UTF-8".to_owned()))?;
-    if decoded.contains('\0') {
-        return Err(ApiError::BadRequest(
-            "the query string contains a NUL character".to_owned(),
-        ));
-    }
     serde_html_form::from_str(raw)
         .map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))
 }
 
-/// Checks a slug taken from a path: PostgreSQL text cannot hold NUL, and no slug is that long.
-pub fn path_slug(param: &str, slug: String) -> Result<String, ApiError> {
-    if slug.contains('\0') || slug.len() > 200 {
-        return Err(ApiError::not_found(param, &slug.replace('\0', "\\0")));
+/// Checks a slug from a path or a filter before it reaches a query: one PostgreSQL text cannot
+/// hold (NUL) or no slug is as long as cannot name anything, so it is a 404 like any unknown slug.
+pub fn check_slug(kind: &str, slug: &str) -> Result<(), ApiError> {
+    if slug.contains('\0') || slug.len() > MAX_SLUG_LEN {
+        return Err(ApiError::not_found(kind, &slug.replace('\0', "\\0")));
     }
-    Ok(slug)
+    Ok(())
+}
+
+const MAX_SLUG_LEN: usize = 200;
+/// The longest name prefix the author and entity lists take.
+pub const MAX_PREFIX_CHARS: usize = 200;
+
+/// A free-text query parameter: empty means absent; NUL (which PostgreSQL text cannot hold) and
+/// values over `max_chars` are a 400.
+pub fn text_param<'a>(
+    param: &str,
+    value: Option<&'a str>,
+    max_chars: usize,
+) -> Result<Option<&'a str>, ApiError> {
+    let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    if value.contains('\0') {
+        return Err(ApiError::bad_parameter(
+            param,
+            "must not contain NUL characters",
+        ));
+    }
+    if value.chars().count() > max_chars {
+        return Err(ApiError::bad_parameter(
+            param,
+            format!("at most {max_chars} characters"),
+        ));
+    }
+    Ok(Some(value))
 }
 
 /// A reference to an author from an article.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::articles::{ArticleListParams, ArticleSummary, ListScope, article_page};
-use super::{QueryParams, TopicRef, path_slug};
+use super::{QueryParams, TopicRef, check_slug};
 use crate::db::DbPool;
 use crate::error::{ApiError, Problem};
 use crate::pagination::{
@@ -85,6 +85,7 @@ pub struct TopicListParams {
     responses(
         (status = 200, description = "A page of topics in slug order", body = Page<Topic>),
         (status = 400, description = "A malformed parameter, cursor or query string", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "An unknown `parent` topic", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
     )
@@ -97,18 +98,20 @@ pub async fn list_topics(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.0;
     let limit = page_size(params.limit.as_deref(), MAX_LIMIT)?;
+    let filters = format!("topics|p={:?}", params.parent);
+    let after: Option<String> = decode_cursor(&filters, params.cursor.as_deref())?;
+    let mut conn = pool.get().await?;
     let parent = match params.parent.as_deref() {
         None => ParentFilter::Any,
         Some("") => ParentFilter::Root,
-        Some(slug) => ParentFilter::Slug(slug),
+        Some(slug) => {
+            check_slug("topic", slug)?;
+            let topic = store::find_topic(&mut conn, slug)
+                .await?
+                .ok_or_else(|| ApiError::not_found("topic", slug))?;
+            ParentFilter::Id(topic.id)
+        }
     };
-    let filters = format!("topics|p={:?}", params.parent);
-    let after: Option<String> = params
-        .cursor
-        .as_deref()
-        .map(|c| decode_cursor(&filters, c))
-        .transpose()?;
-    let mut conn = pool.get().await?;
     let mut rows = store::list_topics(&mut conn, parent, after.as_deref(), limit).await?;
     let next = more_after(&mut rows, limit, |r| r.slug.clone());
     let page = Page {
@@ -134,7 +137,8 @@ pub async fn get_topic(
     pool: web::Data<DbPool>,
     path: web::Path<String>,
 ) -> Result<web::Json<TopicDetail>, ApiError> {
-    let slug = path_slug("topic", path.into_inner())?;
+    let slug = path.into_inner();
+    check_slug("topic", &slug)?;
     let mut conn = pool.get().await?;
     let row = store::find_topic(&mut conn, &slug)
         .await?
@@ -165,6 +169,7 @@ pub async fn list_topic_articles(
     path: web::Path<String>,
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = path_slug("topic", path.into_inner())?;
+    let slug = path.into_inner();
+    check_slug("topic", &slug)?;
     article_page(&req, &pool, ListScope::Topic(slug), params.0).await
 }

@@ -67,17 +67,17 @@ pub async fn topic_ids(
 }
 
 /// Where a topic list is restricted to one parent.
-pub enum ParentFilter<'a> {
+pub enum ParentFilter {
     Any,
     /// Only top-level topics.
     Root,
-    Slug(&'a str),
+    Id(TopicId),
 }
 
 /// Topics in slug order after `after_slug`, `limit + 1` of them.
 pub async fn list_topics(
     conn: &mut AsyncPgConnection,
-    parent_filter: ParentFilter<'_>,
+    parent_filter: ParentFilter,
     after_slug: Option<&str>,
     limit: u32,
 ) -> QueryResult<Vec<TopicRow>> {
@@ -90,9 +90,7 @@ pub async fn list_topics(
     match parent_filter {
         ParentFilter::Any => {}
         ParentFilter::Root => query = query.filter(topics::parent_id.is_null()),
-        ParentFilter::Slug(slug) => {
-            query = query.filter(parent.field(topics::slug).eq(slug.to_owned()))
-        }
+        ParentFilter::Id(id) => query = query.filter(topics::parent_id.eq(id.0)),
     }
     if let Some(slug) = after_slug {
         query = query.filter(topics::slug.gt(slug.to_owned()));

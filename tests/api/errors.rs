@@ -101,6 +101,8 @@ async fn unknown_slugs_are_404() {
         "/v1/articles?author=nobody",
         "/v1/articles?entity=antony-blinken&entity=nothing",
         "/v1/authors/a%00b",
+        "/v1/articles?topic=a%00b",
+        "/v1/topics?parent=no-topic",
     ] {
         let problem = app.get(uri).await.problem(404);
         assert!(problem["detail"].is_string(), "{uri}");
