@@ -15,7 +15,7 @@ Every list is newest first and cursor-paginated: pass `next_cursor` back as `cur
 `Link: <…>; rel=\"next\"` header. Errors are RFC 9457 `application/problem+json` documents.\n\n\
 The worked example throughout is a TURAN wire story by Alex Raufoglu, datelined Washington D.C.: \
 \"U.S. Formally Rejects Russia's Top Security Demands\".",
-        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0"),
+        license(name = "MIT", identifier = "MIT"),
     ),
     servers((url = "/", description = "This server")),
     components(schemas(crate::api::articles::SortOrder, crate::api::entities::EntityKind)),

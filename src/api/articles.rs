@@ -1,5 +1,7 @@
 //! `/v1/articles`, and the article-list parameters every scoped list shares.
 
+use std::collections::HashMap;
+
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,9 +13,9 @@ use crate::error::{ApiError, Problem};
 use crate::pagination::{
     DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, page_response, page_size,
 };
-use crate::store::article_list::{self, ArticleFilter, ArticleKey, ArticleSort};
+use crate::store::ArticleId;
+use crate::store::article_list::{self, ArticleFilter, ArticleKey, ArticleSort, FilterSlugs};
 use crate::store::articles::{self as store, ArticleRef};
-use crate::store::{ArticleId, AuthorId, EntityId, TopicId, authors, entities, topics};
 
 /// How many `topic` or `entity` values one request may combine.
 const MAX_FILTER_VALUES: usize = 10;
@@ -276,29 +278,21 @@ pub async fn article_page(
     }
 
     let mut conn = pool.get().await?;
-    let any_topics = resolve_topics(&mut conn, &topic_slugs, "topic").await?;
-    let scope_topic = match scope_topic_slug {
-        Some(slug) => resolve_topics(&mut conn, std::slice::from_ref(&slug), "topic")
-            .await?
-            .into_iter()
-            .next(),
-        None => None,
-    };
-    let mut author_ids: Vec<AuthorId> = Vec::new();
-    for slug in &author_slugs {
-        let author = authors::find_author(&mut conn, slug)
-            .await?
-            .ok_or_else(|| ApiError::not_found("author", slug))?;
-        author_ids.push(author.id);
-    }
-    let found = entities::entity_ids(&mut conn, &entity_slugs).await?;
-    if let Some(missing) = entity_slugs
-        .iter()
-        .find(|s| !found.iter().any(|(_, f)| f == *s))
-    {
-        return Err(ApiError::not_found("entity", missing));
-    }
-    let entity_ids: Vec<EntityId> = found.into_iter().map(|(id, _)| id).collect();
+    let scope_topics: Vec<String> = scope_topic_slug.iter().cloned().collect();
+    let all_topics = [topic_slugs.as_slice(), scope_topics.as_slice()].concat();
+    let ids = article_list::resolve_slugs(
+        &mut conn,
+        &FilterSlugs {
+            topics: &all_topics,
+            authors: &author_slugs,
+            entities: &entity_slugs,
+        },
+    )
+    .await?;
+    let any_topics = require_all("topic", &topic_slugs, &ids.topics)?;
+    let scope_topic = require_all("topic", &scope_topics, &ids.topics)?.pop();
+    let author_ids = require_all("author", &author_slugs, &ids.authors)?;
+    let entity_ids = require_all("entity", &entity_slugs, &ids.entities)?;
 
     let filter = ArticleFilter {
         any_topics,
@@ -318,19 +312,21 @@ pub async fn article_page(
     Ok(page_response(req, &page))
 }
 
-async fn resolve_topics(
-    conn: &mut diesel_async::AsyncPgConnection,
+/// The ids of these slugs; the first unknown one is a 404.
+fn require_all<I: Copy>(
+    kind: &str,
     slugs: &[String],
-    param: &str,
-) -> Result<Vec<TopicId>, ApiError> {
-    if slugs.is_empty() {
-        return Ok(Vec::new());
-    }
-    let found = topics::topic_ids(conn, slugs).await?;
-    if let Some(missing) = slugs.iter().find(|s| !found.iter().any(|(_, f)| f == *s)) {
-        return Err(ApiError::not_found(param, missing));
-    }
-    Ok(found.into_iter().map(|(id, _)| id).collect())
+    found: &HashMap<String, I>,
+) -> Result<Vec<I>, ApiError> {
+    slugs
+        .iter()
+        .map(|slug| {
+            found
+                .get(slug)
+                .copied()
+                .ok_or_else(|| ApiError::not_found(kind, slug))
+        })
+        .collect()
 }
 
 fn sorted_unique(mut values: Vec<String>, param: &str) -> Result<Vec<String>, ApiError> {

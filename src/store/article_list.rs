@@ -7,6 +7,8 @@
 //! DESC)` range, or the articles' own `(published_at DESC, id DESC)`. Any-of topics become one
 //! `LIMIT n+1` branch per topic, merged by `UNION ALL` and de-duplicated here.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::query_builder::BoxedSqlQuery;
@@ -111,6 +113,69 @@ pub struct ArticleSummary {
     pub authors: Vec<(String, String)>,
     /// (slug, name), direct topics only.
     pub topics: Vec<(String, String)>,
+}
+
+/// The slugs an article list is filtered by.
+#[derive(Debug, Default)]
+pub struct FilterSlugs<'a> {
+    pub topics: &'a [String],
+    pub authors: &'a [String],
+    pub entities: &'a [String],
+}
+
+/// The ids of the slugs that exist, by slug.
+#[derive(Debug, Default)]
+pub struct FilterIds {
+    pub topics: HashMap<String, TopicId>,
+    pub authors: HashMap<String, AuthorId>,
+    pub entities: HashMap<String, EntityId>,
+}
+
+#[derive(QueryableByName)]
+struct SlugRow {
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    slug: String,
+}
+
+/// Looks every filter slug up in one round trip (none when there are no slugs).
+pub async fn resolve_slugs(
+    conn: &mut AsyncPgConnection,
+    slugs: &FilterSlugs<'_>,
+) -> diesel::QueryResult<FilterIds> {
+    let mut ids = FilterIds::default();
+    if slugs.topics.is_empty() && slugs.authors.is_empty() && slugs.entities.is_empty() {
+        return Ok(ids);
+    }
+    let rows: Vec<SlugRow> = sql_query(
+        "SELECT 'topic' AS kind, id::int8 AS id, slug FROM topics WHERE slug = ANY($1) \
+         UNION ALL SELECT 'author', id, slug FROM authors WHERE slug = ANY($2) \
+         UNION ALL SELECT 'entity', id, slug FROM entities WHERE slug = ANY($3)",
+    )
+    .bind::<Array<Text>, _>(slugs.topics)
+    .bind::<Array<Text>, _>(slugs.authors)
+    .bind::<Array<Text>, _>(slugs.entities)
+    .load(conn)
+    .await?;
+    for row in rows {
+        match row.kind.as_str() {
+            "topic" => {
+                if let Ok(id) = i32::try_from(row.id) {
+                    ids.topics.insert(row.slug, TopicId(id));
+                }
+            }
+            "author" => {
+                ids.authors.insert(row.slug, AuthorId(row.id));
+            }
+            _ => {
+                ids.entities.insert(row.slug, EntityId(row.id));
+            }
+        }
+    }
+    Ok(ids)
 }
 
 /// Values bound to the query's `$n` placeholders, in order.

@@ -30,18 +30,6 @@ pub async fn find_entity(
         .optional()
 }
 
-/// The ids of these slugs; fewer come back when some are unknown.
-pub async fn entity_ids(
-    conn: &mut AsyncPgConnection,
-    slugs: &[String],
-) -> QueryResult<Vec<(EntityId, String)>> {
-    entities::table
-        .filter(entities::slug.eq_any(slugs))
-        .select((entities::id, entities::slug))
-        .load(conn)
-        .await
-}
-
 /// Entities in slug order after `after_slug`, `limit + 1` of them.
 pub async fn list_entities(
     conn: &mut AsyncPgConnection,
