@@ -103,7 +103,7 @@ impl Application {
     pub fn build(settings: &ServerSettings, pool: DbPool) -> std::io::Result<Self> {
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
-        let spec = web::Data::new(SpecJson(openapi::spec_json()));
+        let spec = web::Data::new(SpecJson(openapi::spec_json().into()));
         let mut server =
             HttpServer::new(move || app(pool.clone(), spec.clone())).listen(listener)?;
         if let Some(workers) = settings.workers {

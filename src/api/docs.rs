@@ -1,9 +1,10 @@
 //! The OpenAPI document, served byte for byte as checked in at `openapi/openapi.json`.
 
+use actix_web::web::Bytes;
 use actix_web::{HttpResponse, get, web};
 
 /// The spec as served: pretty JSON with a trailing newline, computed once at start-up.
-pub struct SpecJson(pub String);
+pub struct SpecJson(pub Bytes);
 
 /// This API's OpenAPI 3.1 document.
 #[utoipa::path(

@@ -1,3 +1,10 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use dateline::store::TopicId;
+use dateline::store::article_list::{ArticleFilter, ArticleSort, list_articles};
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::Value;
 
 use crate::harness::TestApp;
@@ -382,4 +389,55 @@ async fn demo_load_is_idempotent() {
     );
     let links_after = app.count("SELECT (SELECT count(*) FROM article_topics) + (SELECT count(*) FROM article_entities) + (SELECT count(*) FROM article_authors) AS n").await;
     assert_eq!(links_after, links);
+}
+
+/// Counts the statements a connection sends.
+struct StatementCounter(Arc<AtomicUsize>);
+
+impl Instrumentation for StatementCounter {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_page_costs_two_round_trips_whatever_its_size() {
+    let app = TestApp::with_demo().await;
+    let count = Arc::new(AtomicUsize::new(0));
+    let mut conn = AsyncPgConnection::establish(&app.db_url).await.unwrap();
+    conn.set_instrumentation(StatementCounter(count.clone()));
+    let topic = |slug: &str| format!("SELECT id::int8 AS n FROM topics WHERE slug = '{slug}'");
+    let filter = ArticleFilter {
+        any_topics: vec![
+            TopicId(app.count(&topic("politics")).await as i32),
+            TopicId(app.count(&topic("society")).await as i32),
+        ],
+        ..ArticleFilter::default()
+    };
+    for limit in [1, 10, 100] {
+        count.store(0, Ordering::SeqCst);
+        let (page, next) = list_articles(&mut conn, &filter, ArticleSort::Latest, None, limit)
+            .await
+            .unwrap();
+        assert_eq!(page.len(), limit as usize);
+        assert!(next.is_some());
+        assert!(
+            page.iter().all(|a| !a.topics.is_empty()),
+            "topics come with the page"
+        );
+        // The newest few are the TURAN sidebar stories, which have no byline.
+        if limit >= 10 {
+            assert!(
+                page.iter().any(|a| !a.authors.is_empty()),
+                "authors come with the page"
+            );
+        }
+        assert_eq!(
+            count.load(Ordering::SeqCst),
+            2,
+            "keyset query + labels query, for a page of {limit}"
+        );
+    }
 }

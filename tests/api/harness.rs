@@ -137,6 +137,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// A test's own database and the app on top of it.
 pub struct TestApp {
     pub db_name: String,
+    pub db_url: String,
     pub pool: DbPool,
 }
 
@@ -201,7 +202,11 @@ impl TestApp {
         .expect("create the test database");
         let db_url = (server.url_for)(&db_name);
         let pool = db::build_pool(&db_url, 4).expect("pool");
-        Self { db_name, pool }
+        Self {
+            db_name,
+            db_url,
+            pool,
+        }
     }
 
     /// A database with the demo data set loaded.
@@ -249,7 +254,9 @@ impl TestApp {
 /// Sends one request through the real app (every route, extractor and error handler).
 pub async fn call_app(pool: DbPool, request: TestRequest) -> Response {
     let spec = web::Data::new(SpecJson(
-        SPEC.get_or_init(dateline::openapi::spec_json).clone(),
+        SPEC.get_or_init(dateline::openapi::spec_json)
+            .clone()
+            .into(),
     ));
     let app = test::init_service(startup::app(pool, spec)).await;
     let response = test::call_service(&app, request.to_request()).await;
