@@ -84,6 +84,7 @@ pub fn app(
                 ApiError::BadRequest(format!("malformed JSON body: {e}")).into()
             }),
         )
+        .service(web::redirect("/docs", "/docs/"))
         .service(
             SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")),
         )

@@ -79,6 +79,9 @@ fn every_operation_documents_its_errors_and_every_field_is_described() {
 #[actix_web::test]
 async fn docs_page_is_served_from_the_binary() {
     let app = TestApp::empty().await;
+    let bare = app.get("/docs").await;
+    assert_eq!(bare.status.as_u16(), 307);
+    assert_eq!(bare.header("location"), Some("/docs/"));
     let page = app.get("/docs/").await;
     assert_eq!(page.status, 200);
     let html = String::from_utf8_lossy(&page.body);
