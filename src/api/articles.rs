@@ -273,7 +273,7 @@ pub async fn article_page(
         published_before.map(|t| t.timestamp_micros()),
     );
     let after: Option<ArticleKey> = decode_cursor(&filters, params.cursor.as_deref())?;
-    if sort == ArticleSort::Relevance && after.is_some_and(|k| k.r.is_none()) {
+    if after.is_some_and(|k| !k.fits(sort)) {
         return Err(ApiError::bad_parameter("cursor", "malformed cursor"));
     }
 

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use diesel::pg::Pg;
 use diesel::query_builder::BoxedSqlQuery;
 use diesel::sql_types::{Array, BigInt, Float4, Integer, Nullable, Text, Timestamptz};
@@ -79,6 +79,17 @@ pub struct ArticleSummaryRow {
     pub updated_at: DateTime<Utc>,
     #[diesel(sql_type = Nullable<Float4>)]
     pub rank: Option<f32>,
+}
+
+impl ArticleKey {
+    /// Whether this key can have come from a list sorted by `sort`: a time PostgreSQL can hold
+    /// (years 0 to 9999 are what RFC 3339 can express) and a rank when sorting by relevance.
+    pub fn fits(&self, sort: ArticleSort) -> bool {
+        let time_ok =
+            DateTime::from_timestamp_micros(self.t).is_some_and(|t| (0..=9999).contains(&t.year()));
+        let rank_ok = sort != ArticleSort::Relevance || self.r.is_some_and(f32::is_finite);
+        time_ok && rank_ok
+    }
 }
 
 impl ArticleSummaryRow {
@@ -468,6 +479,8 @@ fn branch_sql(
     )
 }
 
+/// Keys are checked with [`ArticleKey::fits`] before they get here; the fallback only keeps an
+/// unchecked key from reaching PostgreSQL out of range.
 fn micros_to_time(micros: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(micros).unwrap_or(DateTime::<Utc>::MIN_UTC)
+    DateTime::from_timestamp_micros(micros).unwrap_or_default()
 }

@@ -149,3 +149,29 @@ async fn errors_never_leak_database_messages() {
     }
     assert!(app.count("SELECT count(*) AS n FROM articles").await > 0);
 }
+
+#[actix_web::test]
+async fn a_tampered_cursor_is_400_not_500() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let app = TestApp::with_demo().await;
+    let page = app.get("/v1/articles?limit=1").await.json();
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(cursor).unwrap()).unwrap();
+    for t in [i64::MIN, i64::MAX, -300_000_000_000_000_000] {
+        doc["k"]["t"] = t.into();
+        let forged = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&doc).unwrap());
+        let problem = app
+            .get(&format!("/v1/articles?limit=1&cursor={forged}"))
+            .await
+            .problem(400);
+        assert_eq!(problem["param"], "cursor");
+    }
+    doc["k"]["t"] = 0.into();
+    doc["k"]["id"] = "not a number".into();
+    let forged = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&doc).unwrap());
+    app.get(&format!("/v1/articles?limit=1&cursor={forged}"))
+        .await
+        .problem(400);
+}
