@@ -207,3 +207,72 @@ pub fn problem_for_bare_errors<B: MessageBody + 'static>(
     let res = ServiceResponse::new(req, new.map_into_boxed_body()).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
 }
+
+/// Error responses of an operation on one resource, for the OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+pub enum ItemErrors {
+    #[response(
+        status = 404,
+        description = "Nothing with this id or slug",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    #[response(
+        status = 503,
+        description = "The database is unavailable; retry after `Retry-After` seconds",
+        content_type = "application/problem+json"
+    )]
+    Unavailable(Problem),
+    #[response(
+        status = 500,
+        description = "An unexpected error",
+        content_type = "application/problem+json"
+    )]
+    Internal(Problem),
+}
+
+/// Error responses of a list, for the OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+pub enum ListErrors {
+    #[response(
+        status = 400,
+        description = "A malformed parameter, cursor or query string",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    #[response(
+        status = 404,
+        description = "An unknown slug in the path or in the filters",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    #[response(
+        status = 503,
+        description = "The database is unavailable; retry after `Retry-After` seconds",
+        content_type = "application/problem+json"
+    )]
+    Unavailable(Problem),
+    #[response(
+        status = 500,
+        description = "An unexpected error",
+        content_type = "application/problem+json"
+    )]
+    Internal(Problem),
+}
+
+/// Error responses of the readiness probe, for the OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+pub enum ProbeErrors {
+    #[response(
+        status = 503,
+        description = "The database is unavailable",
+        content_type = "application/problem+json"
+    )]
+    Unavailable(Problem),
+    #[response(
+        status = 500,
+        description = "An unexpected error",
+        content_type = "application/problem+json"
+    )]
+    Internal(Problem),
+}

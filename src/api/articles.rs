@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{AuthorRef, QueryParams, TopicRef, check_slug, text_param};
 use crate::db::DbPool;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, ItemErrors, ListErrors};
 use crate::pagination::{
     DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, page_response, page_size,
 };
@@ -387,10 +387,7 @@ pub fn summary_view(s: article_list::ArticleSummary) -> ArticleSummary {
     responses(
         (status = 200, description = "A page of articles, newest first unless `sort` says otherwise. \
             A `Link: <…>; rel=\"next\"` header carries the next page's URL.", body = Page<ArticleSummary>),
-        (status = 400, description = "A malformed parameter, cursor or query string", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "An unknown topic, author or entity slug", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+        ListErrors,
     )
 )]
 #[get("/articles")]
@@ -409,9 +406,7 @@ pub async fn list_articles(
             example = "us-formally-rejects-russias-top-security-demands")),
     responses(
         (status = 200, description = "The article", body = Article),
-        (status = 404, description = "No usable article with this id or slug", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+        ItemErrors,
     )
 )]
 #[get("/articles/{id_or_slug}")]

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::articles::{ArticleListParams, ArticleSummary, ListScope, article_page};
 use super::{MAX_PREFIX_CHARS, QueryParams, check_slug, text_param};
 use crate::db::DbPool;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, ItemErrors, ListErrors};
 use crate::pagination::{
     DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, more_after, page_response, page_size,
 };
@@ -63,9 +63,7 @@ pub struct AuthorListParams {
     params(AuthorListParams),
     responses(
         (status = 200, description = "A page of authors in slug order", body = Page<Author>),
-        (status = 400, description = "A malformed parameter, cursor or query string", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+        ListErrors,
     )
 )]
 #[get("/authors")]
@@ -95,9 +93,7 @@ pub async fn list_authors(
     params(("slug" = String, Path, description = "The author's slug", example = "alex-raufoglu")),
     responses(
         (status = 200, description = "The author", body = Author),
-        (status = 404, description = "No author with this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+        ItemErrors,
     )
 )]
 #[get("/authors/{slug}")]
@@ -120,10 +116,7 @@ pub async fn get_author(
     params(("slug" = String, Path, description = "The author's slug", example = "alex-raufoglu"), ArticleListParams),
     responses(
         (status = 200, description = "A page of the author's articles", body = Page<ArticleSummary>),
-        (status = 400, description = "A malformed parameter, cursor or query string", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "An unknown author, or an unknown slug in the filters", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+        ListErrors,
     )
 )]
 #[get("/authors/{slug}/articles")]

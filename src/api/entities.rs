@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::articles::{ArticleListParams, ArticleSummary, ListScope, article_page};
 use super::{MAX_PREFIX_CHARS, QueryParams, check_slug, text_param};
 use crate::db::DbPool;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, ItemErrors, ListErrors};
 use crate::pagination::{
     DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, more_after, page_response, page_size,
 };
@@ -107,9 +107,7 @@ pub struct EntityListParams {
     params(EntityListParams),
     responses(
         (status = 200, description = "A page of entities in slug order", body = Page<Entity>),
-        (status = 400, description = "A malformed parameter, cursor or query string", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+        ListErrors,
     )
 )]
 #[get("/entities")]
@@ -160,9 +158,7 @@ pub async fn list_entities(
     params(("slug" = String, Path, description = "The entity's slug", example = "antony-blinken")),
     responses(
         (status = 200, description = "The entity", body = Entity),
-        (status = 404, description = "No entity with this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+        ItemErrors,
     )
 )]
 #[get("/entities/{slug}")]
@@ -185,10 +181,7 @@ pub async fn get_entity(
     params(("slug" = String, Path, description = "The entity's slug", example = "antony-blinken"), ArticleListParams),
     responses(
         (status = 200, description = "A page of the entity's articles", body = Page<ArticleSummary>),
-        (status = 400, description = "A malformed parameter, cursor or query string", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "An unknown entity, or an unknown slug in the filters", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+        ListErrors,
     )
 )]
 #[get("/entities/{slug}/articles")]

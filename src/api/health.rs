@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbPool;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, ProbeErrors};
 
 /// A probe's answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -30,8 +30,7 @@ pub async fn healthz() -> web::Json<Health> {
     tag = "health",
     responses(
         (status = 200, description = "The database answers", body = Health),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+        ProbeErrors,
     )
 )]
 #[get("/readyz")]

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::articles::{ArticleListParams, ArticleSummary, ListScope, article_page};
 use super::{QueryParams, TopicRef, check_slug};
 use crate::db::DbPool;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, ItemErrors, ListErrors};
 use crate::pagination::{
     MAX_LIMIT, Page, decode_cursor, encode_cursor, more_after, page_response, page_size,
 };
@@ -84,10 +84,7 @@ pub struct TopicListParams {
     params(TopicListParams),
     responses(
         (status = 200, description = "A page of topics in slug order", body = Page<Topic>),
-        (status = 400, description = "A malformed parameter, cursor or query string", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "An unknown `parent` topic", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+        ListErrors,
     )
 )]
 #[get("/topics")]
@@ -127,9 +124,7 @@ pub async fn list_topics(
     params(("slug" = String, Path, description = "The topic's slug", example = "diplomacy")),
     responses(
         (status = 200, description = "The topic", body = TopicDetail),
-        (status = 404, description = "No topic with this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+        ItemErrors,
     )
 )]
 #[get("/topics/{slug}")]
@@ -156,10 +151,7 @@ pub async fn get_topic(
     params(("slug" = String, Path, description = "The topic's slug", example = "diplomacy"), ArticleListParams),
     responses(
         (status = 200, description = "A page of the topic's articles, descendants included", body = Page<ArticleSummary>),
-        (status = 400, description = "A malformed parameter, cursor or query string", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "An unknown topic, or an unknown slug in the filters", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "An unexpected error", body = Problem, content_type = "application/problem+json"),
+        ListErrors,
     )
 )]
 #[get("/topics/{slug}/articles")]
