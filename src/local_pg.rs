@@ -30,6 +30,7 @@ impl LocalPostgres {
     pub fn start(data_dir: &Path) -> Result<Self, String> {
         let bindir = find_bindir().ok_or_else(|| INSTALL_HINT.to_owned())?;
         let data_dir = absolute(data_dir)?;
+        check_socket_dir(&data_dir)?;
         let cluster = Self {
             bindir,
             data_dir,
@@ -113,11 +114,11 @@ impl LocalPostgres {
     }
 
     /// A connection URL for `database` on this cluster's socket.
+    /// No host in the authority: tokio-postgres would try it (TCP to localhost) before the socket.
     pub fn url(&self, database: &str) -> String {
-        let host: String =
-            url::form_urlencoded::byte_serialize(self.data_dir.display().to_string().as_bytes())
-                .collect();
-        format!("postgres://{SUPERUSER}@localhost:{SOCKET_PORT}/{database}?host={host}")
+        let dir = self.data_dir.display().to_string();
+        let host = percent_encoding::utf8_percent_encode(&dir, percent_encoding::NON_ALPHANUMERIC);
+        format!("postgres:///{database}?user={SUPERUSER}&host={host}&port={SOCKET_PORT}")
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -193,19 +194,32 @@ impl LocalPostgres {
         if is_root() {
             hand_to_postgres_user(&self.data_dir)?;
         }
-        self.run_tool(
-            "initdb",
-            &[
-                "-D".as_ref(),
-                self.data_dir.as_os_str(),
-                "-U".as_ref(),
-                SUPERUSER.as_ref(),
-                "--auth=trust".as_ref(),
-                "-E".as_ref(),
-                "UTF8".as_ref(),
-                "--locale=C".as_ref(),
-            ],
-        )
+        // Byte-order collation (fast, and what keyset pagination by slug expects) with a UTF-8
+        // character classification, so that lower() and the full-text parser understand
+        // non-ASCII letters; plain C where the system has no UTF-8 C locale.
+        let mut last_error = String::new();
+        for ctype in ["C.UTF-8", "en_US.UTF-8", "C"] {
+            let lc_ctype = format!("--lc-ctype={ctype}");
+            let attempt = self.run_tool(
+                "initdb",
+                &[
+                    "-D".as_ref(),
+                    self.data_dir.as_os_str(),
+                    "-U".as_ref(),
+                    SUPERUSER.as_ref(),
+                    "--auth=trust".as_ref(),
+                    "-E".as_ref(),
+                    "UTF8".as_ref(),
+                    "--locale=C".as_ref(),
+                    lc_ctype.as_ref(),
+                ],
+            );
+            match attempt {
+                Ok(()) => return Ok(()),
+                Err(e) => last_error = e,
+            }
+        }
+        Err(last_error)
     }
 
     fn run_tool(&self, tool: &str, args: &[&std::ffi::OsStr]) -> Result<(), String> {
@@ -298,6 +312,27 @@ pub fn default_data_dir() -> PathBuf {
     }
 }
 
+/// The server's socket lives in the data directory: its path must fit a Unix socket address
+/// (107 bytes) and the server's option syntax.
+fn check_socket_dir(dir: &Path) -> Result<(), String> {
+    let text = dir
+        .to_str()
+        .ok_or_else(|| format!("the data directory {} is not valid UTF-8", dir.display()))?;
+    let socket = format!("{text}/.s.PGSQL.{SOCKET_PORT}");
+    if socket.len() > 107 {
+        return Err(format!(
+            "the data directory {text} is too long to hold PostgreSQL's socket ({} bytes, at most 107); choose a shorter --data-dir",
+            socket.len()
+        ));
+    }
+    if text.contains(['\'', ',', '\\']) {
+        return Err(format!(
+            "the data directory {text} may not contain a quote, a comma or a backslash"
+        ));
+    }
+    Ok(())
+}
+
 fn absolute(path: &Path) -> Result<PathBuf, String> {
     std::path::absolute(path).map_err(|e| format!("bad data directory {}: {e}", path.display()))
 }
@@ -314,7 +349,11 @@ fn hand_to_postgres_user(data_dir: &Path) -> Result<(), String> {
         if let Ok(meta) = std::fs::metadata(d) {
             let mode = meta.permissions().mode();
             if mode & 0o001 == 0 {
-                std::fs::set_permissions(d, std::fs::Permissions::from_mode(mode | 0o011))
+                log::warn!(
+                    "letting the {SUPERUSER} user traverse {} (adding o+x) so it can reach its data directory",
+                    d.display()
+                );
+                std::fs::set_permissions(d, std::fs::Permissions::from_mode(mode | 0o001))
                     .map_err(|e| {
                         format!("cannot open {} to the postgres user: {e}", d.display())
                     })?;

@@ -63,16 +63,12 @@ pub fn decode_cursor<K: DeserializeOwned>(
     let Some(cursor) = cursor.filter(|c| !c.is_empty()) else {
         return Ok(None);
     };
-    let malformed = || {
-        ApiError::bad_parameter(
-            "cursor",
-            "malformed cursor; pass `next_cursor` from the previous page unchanged",
-        )
-    };
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| malformed())?;
-    let doc: CursorDoc<K> = serde_json::from_slice(&bytes).map_err(|_| malformed())?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| malformed_cursor())?;
+    let doc: CursorDoc<K> = serde_json::from_slice(&bytes).map_err(|_| malformed_cursor())?;
     if doc.v != CURSOR_VERSION {
-        return Err(malformed());
+        return Err(malformed_cursor());
     }
     if doc.f != fingerprint(filters) {
         return Err(ApiError::bad_parameter(
@@ -81,6 +77,23 @@ pub fn decode_cursor<K: DeserializeOwned>(
         ));
     }
     Ok(Some(doc.k))
+}
+
+/// The position in a list in slug order. Cursors are not signed, so a forged one must not carry
+/// what PostgreSQL text cannot hold.
+pub fn decode_slug_cursor(filters: &str, cursor: Option<&str>) -> Result<Option<String>, ApiError> {
+    let slug: Option<String> = decode_cursor(filters, cursor)?;
+    if slug.as_deref().is_some_and(|s| s.contains('\0')) {
+        return Err(malformed_cursor());
+    }
+    Ok(slug)
+}
+
+pub fn malformed_cursor() -> ApiError {
+    ApiError::bad_parameter(
+        "cursor",
+        "malformed cursor; pass `next_cursor` from the previous page unchanged",
+    )
 }
 
 /// Checks `limit` against the list's bounds.
@@ -117,19 +130,29 @@ pub fn more_after<T, K>(rows: &mut Vec<T>, limit: u32, key: impl Fn(&T) -> K) ->
 pub fn page_response<T: Serialize>(req: &HttpRequest, page: &Page<T>) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     if let Some(cursor) = &page.next_cursor {
-        let mut url = req.full_url();
-        let kept: Vec<(String, String)> = url
-            .query_pairs()
-            .filter(|(k, _)| k != "cursor")
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        url.query_pairs_mut()
-            .clear()
-            .extend_pairs(kept)
-            .append_pair("cursor", cursor);
-        response.insert_header((header::LINK, format!("<{url}>; rel=\"next\"")));
+        response.insert_header((
+            header::LINK,
+            format!("<{}>; rel=\"next\"", next_url(req, cursor)),
+        ));
     }
     response.json(page)
+}
+
+/// The request's URL with `cursor` replaced: absolute when the request's scheme and host (which
+/// `Forwarded`/`X-Forwarded-*` headers set behind a proxy) make a valid URL, else relative.
+fn next_url(req: &HttpRequest, cursor: &str) -> String {
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            url::form_urlencoded::parse(req.query_string().as_bytes())
+                .filter(|(k, _)| k != "cursor"),
+        )
+        .append_pair("cursor", cursor)
+        .finish();
+    let relative = format!("{}?{query}", req.path());
+    let info = req.connection_info();
+    url::Url::parse(&format!("{}://{}", info.scheme(), info.host()))
+        .and_then(|base| base.join(&relative))
+        .map_or(relative, |absolute| absolute.to_string())
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use super::{AuthorRef, QueryParams, TopicRef, check_slug, text_param};
 use crate::db::DbPool;
 use crate::error::{ApiError, ItemErrors, ListErrors};
 use crate::pagination::{
-    DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, page_response, page_size,
+    DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, malformed_cursor, page_response, page_size,
 };
 use crate::store::ArticleId;
 use crate::store::article_list::{self, ArticleFilter, ArticleKey, ArticleSort, FilterSlugs};
@@ -274,7 +274,7 @@ pub async fn article_page(
     );
     let after: Option<ArticleKey> = decode_cursor(&filters, params.cursor.as_deref())?;
     if after.is_some_and(|k| !k.fits(sort)) {
-        return Err(ApiError::bad_parameter("cursor", "malformed cursor"));
+        return Err(malformed_cursor());
     }
 
     let mut conn = pool.get().await?;

@@ -9,7 +9,7 @@ use super::{MAX_PREFIX_CHARS, QueryParams, check_slug, text_param};
 use crate::db::DbPool;
 use crate::error::{ApiError, ItemErrors, ListErrors};
 use crate::pagination::{
-    DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, more_after, page_response, page_size,
+    DEFAULT_LIMIT, Page, decode_slug_cursor, encode_cursor, more_after, page_response, page_size,
 };
 use crate::store::authors::{self as store, AuthorRow};
 
@@ -76,7 +76,7 @@ pub async fn list_authors(
     let limit = page_size(params.limit.as_deref(), DEFAULT_LIMIT)?;
     let prefix = text_param("q", params.q.as_deref(), MAX_PREFIX_CHARS)?;
     let filters = format!("authors|q={prefix:?}");
-    let after: Option<String> = decode_cursor(&filters, params.cursor.as_deref())?;
+    let after = decode_slug_cursor(&filters, params.cursor.as_deref())?;
     let mut conn = pool.get().await?;
     let mut rows = store::list_authors(&mut conn, prefix, after.as_deref(), limit).await?;
     let next = more_after(&mut rows, limit, |r| r.slug.clone());

@@ -9,7 +9,7 @@ use super::{MAX_PREFIX_CHARS, QueryParams, check_slug, text_param};
 use crate::db::DbPool;
 use crate::error::{ApiError, ItemErrors, ListErrors};
 use crate::pagination::{
-    DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, more_after, page_response, page_size,
+    DEFAULT_LIMIT, Page, decode_slug_cursor, encode_cursor, more_after, page_response, page_size,
 };
 use crate::store::entities::{self as store, EntityRow};
 
@@ -134,7 +134,7 @@ pub async fn list_entities(
         .transpose()?;
     let prefix = text_param("q", params.q.as_deref(), MAX_PREFIX_CHARS)?;
     let filters = format!("entities|k={kind:?}|q={prefix:?}");
-    let after: Option<String> = decode_cursor(&filters, params.cursor.as_deref())?;
+    let after = decode_slug_cursor(&filters, params.cursor.as_deref())?;
     let mut conn = pool.get().await?;
     let mut rows = store::list_entities(
         &mut conn,

@@ -9,7 +9,7 @@ use super::{QueryParams, TopicRef, check_slug};
 use crate::db::DbPool;
 use crate::error::{ApiError, ItemErrors, ListErrors};
 use crate::pagination::{
-    MAX_LIMIT, Page, decode_cursor, encode_cursor, more_after, page_response, page_size,
+    MAX_LIMIT, Page, decode_slug_cursor, encode_cursor, more_after, page_response, page_size,
 };
 use crate::store::topics::{self as store, ParentFilter, TopicRow};
 
@@ -96,7 +96,7 @@ pub async fn list_topics(
     let params = params.0;
     let limit = page_size(params.limit.as_deref(), MAX_LIMIT)?;
     let filters = format!("topics|p={:?}", params.parent);
-    let after: Option<String> = decode_cursor(&filters, params.cursor.as_deref())?;
+    let after = decode_slug_cursor(&filters, params.cursor.as_deref())?;
     let mut conn = pool.get().await?;
     let parent = match params.parent.as_deref() {
         None => ParentFilter::Any,

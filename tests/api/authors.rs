@@ -35,3 +35,14 @@ async fn authors_are_listed_by_slug_and_filtered_by_name_prefix() {
             .is_empty()
     );
 }
+
+#[actix_web::test]
+async fn name_prefixes_ignore_case_beyond_ascii() {
+    let app = TestApp::with_demo().await;
+    app.sql("INSERT INTO authors (slug, name) VALUES ('elodie-caglar', 'Élodie Çağlar')")
+        .await;
+    for q in ["%C3%89LODIE", "%C3%A9lodie", "%C3%A9LoDiE%20%C3%87"] {
+        let page = app.get(&format!("/v1/authors?q={q}")).await.json();
+        assert_eq!(page["data"][0]["slug"], "elodie-caglar", "q={q}");
+    }
+}

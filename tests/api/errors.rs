@@ -175,3 +175,38 @@ async fn a_tampered_cursor_is_400_not_500() {
         .await
         .problem(400);
 }
+
+#[actix_web::test]
+async fn a_forged_slug_cursor_is_400_not_500() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let app = TestApp::with_demo().await;
+    for list in ["/v1/authors", "/v1/entities", "/v1/topics"] {
+        let page = app.get(&format!("{list}?limit=1")).await.json();
+        let cursor = page["next_cursor"].as_str().unwrap();
+        let mut doc: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(cursor).unwrap()).unwrap();
+        doc["k"] = "a\u{0}b".into();
+        let forged = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&doc).unwrap());
+        let problem = app
+            .get(&format!("{list}?limit=1&cursor={forged}"))
+            .await
+            .problem(400);
+        assert_eq!(problem["param"], "cursor", "{list}");
+    }
+}
+
+#[actix_web::test]
+async fn a_bad_host_header_still_gets_a_page_with_a_relative_link() {
+    let app = TestApp::with_demo().await;
+    let response = app
+        .call(
+            TestRequest::get()
+                .uri("/v1/articles?limit=1")
+                .insert_header(("host", "[")),
+        )
+        .await;
+    assert_eq!(response.status, 200);
+    let link = response.header("link").unwrap();
+    assert!(link.starts_with("</v1/articles?limit=1&cursor="), "{link}");
+}

@@ -24,13 +24,36 @@ use sha2::{Digest, Sha256};
 
 type SyncPg = AsyncConnectionWrapper<AsyncPgConnection>;
 
-/// Builds the URL of a database on the test server.
-type UrlFor = Box<dyn Fn(&str) -> String + Send + Sync>;
+/// Where the test databases live.
+enum Target {
+    /// `DATABASE_URL`'s server.
+    Url(url::Url),
+    /// A throwaway cluster of this run.
+    Local(LocalPostgres),
+}
+
+impl Target {
+    fn url_for(&self, db: &str) -> String {
+        match self {
+            Self::Url(base) => {
+                let mut url = base.clone();
+                url.set_path(db);
+                url.to_string()
+            }
+            Self::Local(local) => local.url(db),
+        }
+    }
+}
 
 struct Server {
-    url_for: UrlFor,
+    target: Target,
     template: String,
-    _local: Option<LocalPostgres>,
+}
+
+impl Server {
+    fn url_for(&self, db: &str) -> String {
+        self.target.url_for(db)
+    }
 }
 
 static SERVER: OnceLock<Server> = OnceLock::new();
@@ -51,23 +74,11 @@ fn server() -> &'static Server {
 }
 
 fn start_server() -> Result<Server, String> {
-    let (url_for, local): (UrlFor, _) = match std::env::var("DATABASE_URL") {
-        Ok(base) => {
-            let parsed = url::Url::parse(&base).map_err(|e| format!("DATABASE_URL: {e}"))?;
-            let url_for = move |db: &str| {
-                let mut u = parsed.clone();
-                u.set_path(db);
-                u.to_string()
-            };
-            (Box::new(url_for), None)
-        }
-        Err(_) => {
-            let local = LocalPostgres::throwaway()?;
-            let base = local.url("postgres");
-            let url_for = move |db: &str| base.replacen("/postgres?", &format!("/{db}?"), 1);
-            (Box::new(url_for), Some(local))
-        }
+    let target = match std::env::var("DATABASE_URL") {
+        Ok(base) => Target::Url(url::Url::parse(&base).map_err(|e| format!("DATABASE_URL: {e}"))?),
+        Err(_) => Target::Local(LocalPostgres::throwaway()?),
     };
+    let url_for = |db: &str| target.url_for(db);
     let template = format!("dateline_template_{}", migrations_digest());
     let mut admin = SyncPg::establish(&url_for("postgres")).map_err(|e| e.to_string())?;
     exec(&mut admin, "SELECT pg_advisory_lock(727274)")?;
@@ -93,11 +104,7 @@ fn start_server() -> Result<Server, String> {
         )?;
     }
     exec(&mut admin, "SELECT pg_advisory_unlock(727274)")?;
-    Ok(Server {
-        url_for,
-        template,
-        _local: local,
-    })
+    Ok(Server { target, template })
 }
 
 fn exec(conn: &mut SyncPg, sql: &str) -> Result<(), String> {
@@ -186,7 +193,7 @@ impl TestApp {
         let server = server();
         let n = NEXT_DB.fetch_add(1, Ordering::SeqCst);
         let db_name = format!("dateline_test_{}_{n}", std::process::id());
-        let admin_url = (server.url_for)("postgres");
+        let admin_url = server.url_for("postgres");
         let (template, name) = (server.template.clone(), db_name.clone());
         off_runtime(move || {
             let mut admin = SyncPg::establish(&admin_url).expect("connect to the test server");
@@ -200,7 +207,7 @@ impl TestApp {
             )
         })
         .expect("create the test database");
-        let db_url = (server.url_for)(&db_name);
+        let db_url = server.url_for(&db_name);
         let pool = db::build_pool(&db_url, 4).expect("pool");
         Self {
             db_name,
@@ -272,7 +279,7 @@ pub async fn call_app(pool: DbPool, request: TestRequest) -> Response {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let admin_url = (server().url_for)("postgres");
+        let admin_url = server().url_for("postgres");
         let name = self.db_name.clone();
         let _ = off_runtime(move || {
             let mut admin = SyncPg::establish(&admin_url).map_err(|e| e.to_string())?;
