@@ -148,6 +148,10 @@ impl From<DieselError> for ApiError {
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 Self::Unavailable(err.to_string())
             }
+            // The statement timeout: the database is overloaded; the client may retry.
+            DieselError::DatabaseError(_, info) if info.message().contains("statement timeout") => {
+                Self::Unavailable(err.to_string())
+            }
             _ => Self::Internal(err.to_string()),
         }
     }

@@ -11,8 +11,8 @@ use utoipa_actix_web::AppExt;
         title = "dateline",
         description = "News metadata over HTTP: articles with their authors, the named entities they \
 mention and their topics (mapped to IPTC Media Topics).\n\n\
-Every list is newest first and cursor-paginated: pass `next_cursor` back as `cursor`, or follow the \
-`Link: <…>; rel=\"next\"` header. Errors are RFC 9457 `application/problem+json` documents.\n\n\
+Article lists are newest first (authors, entities and topics are in slug order), and every list is \
+cursor-paginated: pass `next_cursor` back as `cursor`, or follow the `Link: <…>; rel=\"next\"` header. Errors are RFC 9457 `application/problem+json` documents.\n\n\
 The worked example throughout is a TURAN wire story by Alex Raufoglu, datelined Washington D.C.: \
 \"U.S. Formally Rejects Russia's Top Security Demands\".",
         license(name = "MIT", identifier = "MIT"),

@@ -101,8 +101,11 @@ pub struct Article {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PubStatus {
+    /// Published and listable.
     Usable,
+    /// Held back; not served.
     Withheld,
+    /// Withdrawn; not served.
     Canceled,
 }
 
@@ -125,7 +128,9 @@ pub struct ArticleEntity {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum EntityRel {
+    /// The entity is a subject of the article.
     About,
+    /// The article names the entity in passing.
     Mentions,
 }
 
@@ -234,14 +239,18 @@ pub async fn article_page(
         .as_deref()
         .map(|v| parse_time("published_before", v))
         .transpose()?;
-    if let Some(language) = &params.language
-        && !is_language_tag(language)
-    {
-        return Err(ApiError::bad_parameter(
-            "language",
-            "must be a BCP 47 language tag such as `en` or `pt-BR`",
-        ));
-    }
+    let language = params
+        .language
+        .as_deref()
+        .map(|tag| {
+            canonical_language(tag).ok_or_else(|| {
+                ApiError::bad_parameter(
+                    "language",
+                    "must be a BCP 47 language tag such as `en` or `pt-BR`",
+                )
+            })
+        })
+        .transpose()?;
     let mut topic_slugs = sorted_unique(params.topic, "topic")?;
     let mut entity_slugs = sorted_unique(params.entity, "entity")?;
     let mut author_slugs: Vec<String> = params.author.into_iter().collect();
@@ -266,9 +275,8 @@ pub async fn article_page(
     topic_slugs.sort();
 
     let filters = format!(
-        "{}|t={topic_slugs:?}|a={author_slugs:?}|e={entity_slugs:?}|l={:?}|pa={:?}|pb={:?}|q={query:?}|s={sort:?}",
+        "{}|t={topic_slugs:?}|a={author_slugs:?}|e={entity_slugs:?}|l={language:?}|pa={:?}|pb={:?}|q={query:?}|s={sort:?}",
         scope.fingerprint(),
-        params.language,
         published_after.map(|t| t.timestamp_micros()),
         published_before.map(|t| t.timestamp_micros()),
     );
@@ -299,7 +307,7 @@ pub async fn article_page(
         scope_topic,
         authors: author_ids,
         entities: entity_ids,
-        language: params.language,
+        language,
         published_after,
         published_before,
         query: query.map(str::to_owned),
@@ -354,12 +362,30 @@ fn parse_time(param: &str, value: &str) -> Result<DateTime<Utc>, ApiError> {
         })
 }
 
-fn is_language_tag(tag: &str) -> bool {
+/// A BCP 47 tag in its canonical case (`pt-br` → `pt-BR`, `zh-hant` → `zh-Hant`), or `None` when
+/// it is not shaped like one. Tags are case-insensitive; stored ones are canonical.
+fn canonical_language(tag: &str) -> Option<String> {
     let mut parts = tag.split('-');
-    let primary = parts.next().unwrap_or_default();
-    (2..=3).contains(&primary.len())
-        && primary.chars().all(|c| c.is_ascii_alphabetic())
-        && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+    let primary = parts.next()?;
+    if !(2..=3).contains(&primary.len()) || !primary.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let mut canonical = primary.to_ascii_lowercase();
+    for part in parts {
+        if !(2..=8).contains(&part.len()) || !part.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return None;
+        }
+        canonical.push('-');
+        match part.len() {
+            2 => canonical.push_str(&part.to_ascii_uppercase()),
+            4 => {
+                canonical.push_str(&part[..1].to_ascii_uppercase());
+                canonical.push_str(&part[1..].to_ascii_lowercase());
+            }
+            _ => canonical.push_str(&part.to_ascii_lowercase()),
+        }
+    }
+    Some(canonical)
 }
 
 pub fn summary_view(s: article_list::ArticleSummary) -> ArticleSummary {
@@ -416,9 +442,11 @@ pub async fn get_article(
 ) -> Result<web::Json<Article>, ApiError> {
     let key = path.into_inner();
     check_slug("article", &key)?;
+    // Digits are an id, written canonically; anything else is a slug.
+    let canonical_id = key.bytes().all(|b| b.is_ascii_digit()) && !key.starts_with('0');
     let reference = match key.parse::<i64>() {
-        Ok(id) => ArticleRef::Id(ArticleId(id)),
-        Err(_) => ArticleRef::Slug(key.clone()),
+        Ok(id) if canonical_id => ArticleRef::Id(ArticleId(id)),
+        _ => ArticleRef::Slug(key.clone()),
     };
     let mut conn = pool.get().await?;
     let row = store::find_article(&mut conn, &reference)
@@ -466,4 +494,22 @@ pub async fn get_article(
             })
             .collect(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical_language;
+
+    #[test]
+    fn language_tags_are_put_in_canonical_case() {
+        assert_eq!(canonical_language("EN").as_deref(), Some("en"));
+        assert_eq!(canonical_language("pt-br").as_deref(), Some("pt-BR"));
+        assert_eq!(
+            canonical_language("zh-hant-tw").as_deref(),
+            Some("zh-Hant-TW")
+        );
+        for bad in ["", "e", "english", "en-", "en_US", "e1"] {
+            assert_eq!(canonical_language(bad), None, "{bad}");
+        }
+    }
 }

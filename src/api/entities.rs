@@ -17,10 +17,15 @@ use crate::store::entities::{self as store, EntityRow};
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum EntityKind {
+    /// A person.
     Person,
+    /// A company, government body, party, agency or other organisation.
     Organisation,
+    /// A country, region, city or other place.
     Place,
+    /// A named event: a summit, a war, an election.
     Event,
+    /// Anything else with a name.
     Other,
 }
 

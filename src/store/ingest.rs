@@ -155,7 +155,8 @@ pub struct ArticleWithLinks {
 }
 
 /// Inserts the articles whose slug is new, with their links; existing ones are left as they are.
-/// Returns how many were new.
+/// Returns how many were new. Call it inside a transaction: an article is only skipped on a re-run
+/// because it exists, so its links must not be able to fail apart from it.
 pub async fn insert_articles(
     conn: &mut AsyncPgConnection,
     items: &[ArticleWithLinks],

@@ -146,6 +146,9 @@ async fn an_article_by_slug_and_by_id_has_body_and_entities() {
     let id = article["id"].as_i64().unwrap();
     let by_id = app.get(&format!("/v1/articles/{id}")).await.json();
     assert_eq!(by_id, article);
+    // Only the canonical spelling of an id is an id.
+    app.get(&format!("/v1/articles/0{id}")).await.problem(404);
+    app.get(&format!("/v1/articles/+{id}")).await.problem(404);
 }
 
 #[actix_web::test]
@@ -239,6 +242,12 @@ async fn any_of_topics_and_all_of_entities() {
 async fn language_and_date_filters() {
     let app = TestApp::with_demo().await;
     assert!(slugs(&app.get("/v1/articles?language=fr").await.json()).is_empty());
+    let en = slugs(&app.get("/v1/articles?language=en&limit=3").await.json());
+    assert_eq!(
+        slugs(&app.get("/v1/articles?language=EN&limit=3").await.json()),
+        en,
+        "tags are case-insensitive"
+    );
     assert_eq!(
         slugs(&app.get("/v1/articles?language=en&limit=5").await.json()).len(),
         5
