@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::config::{DatabaseSettings, ServerSettings};
+use crate::store::keys::Scope;
 
 /// dateline: a REST JSON API for news metadata.
 #[derive(Debug, Parser)]
@@ -36,4 +37,31 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Manage API keys: writes need one with the `write` scope.
+    Keys {
+        #[command(flatten)]
+        db: DatabaseSettings,
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key and print it; it is shown this once and stored only as a hash.
+    Create {
+        /// What the key is for, e.g. the newsroom or integration that uses it.
+        #[arg(long)]
+        name: String,
+        /// What the key may do; repeat for several.
+        #[arg(long = "scope", value_enum, required = true)]
+        scopes: Vec<Scope>,
+    },
+    /// List keys (never the keys themselves).
+    List,
+    /// Revoke a key by id or by the prefix `keys list` shows.
+    Revoke {
+        /// The key's id or prefix.
+        key: String,
+    },
 }

@@ -28,8 +28,29 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
+    /// The detail, and the methods the path does serve.
     #[error("{0}")]
-    MethodNotAllowed(String),
+    MethodNotAllowed(String, &'static str),
+    /// No API key, or an unknown or revoked one.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A key without the scope the operation needs.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The resource existed and was withdrawn.
+    #[error("{0}")]
+    Gone(String),
+    /// A well-formed body whose content breaks the rules: every broken rule, by field.
+    #[error("the request is invalid")]
+    Validation(Vec<FieldError>),
+    /// A well-formed request that cannot be honoured as sent (e.g. an idempotency key reused
+    /// with another body).
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// Pool timeout or database down: transient, the client may retry.
     #[error("database unavailable")]
     Unavailable(String),
@@ -48,6 +69,25 @@ impl ApiError {
 
     pub fn not_found(what: &str, key: &str) -> Self {
         Self::NotFound(format!("{what} `{key}` not found"))
+    }
+}
+
+/// One broken validation rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({"field": "published_at", "message": "is required"}))]
+pub struct FieldError {
+    /// The field at fault, as a JSON path into the body (`authors[1].name`).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -74,6 +114,9 @@ pub struct Problem {
     /// The query or path parameter at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub param: Option<String>,
+    /// Every broken rule of an invalid body (status 422).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
 }
 
 impl Problem {
@@ -84,6 +127,7 @@ impl Problem {
             status: status.as_u16(),
             detail,
             param: None,
+            errors: None,
         }
     }
 
@@ -101,13 +145,40 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadParameter { .. } | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed(..) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Gone(_) => StatusCode::GONE,
+            Self::Validation(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        let mut response = self.problem().into_response();
+        let headers = response.headers_mut();
+        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        }
+        match self {
+            Self::MethodNotAllowed(_, allow) => {
+                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+            }
+            Self::Unauthorized(_) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl ApiError {
+    /// The problem document this error answers with; logs what must not be sent.
+    pub fn problem(&self) -> Problem {
         let status = self.status_code();
         let detail = match self {
             Self::Unavailable(cause) => {
@@ -121,18 +192,12 @@ impl ResponseError for ApiError {
             other => Some(other.to_string()),
         };
         let mut problem = Problem::new(status, detail);
-        if let Self::BadParameter { param, .. } = self {
-            problem.param = Some(param.clone());
+        match self {
+            Self::BadParameter { param, .. } => problem.param = Some(param.clone()),
+            Self::Validation(errors) => problem.errors = Some(errors.clone()),
+            _ => {}
         }
-        let mut response = problem.into_response();
-        let headers = response.headers_mut();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
-        }
-        if status == StatusCode::METHOD_NOT_ALLOWED {
-            headers.insert(header::ALLOW, HeaderValue::from_static("GET"));
-        }
-        response
+        problem
     }
 }
 
@@ -174,14 +239,23 @@ pub async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 /// Routes are method-guarded, so actix answers "no route" alike for an unknown path (404) and for
 /// a known path asked with a method it does not serve (405); the resource map tells them apart.
 fn route_miss(req: &HttpRequest) -> ApiError {
-    if req.resource_map().has_resource(req.path()) {
-        ApiError::MethodNotAllowed(format!(
-            "`{}` is not allowed on `{}`",
-            req.method(),
-            req.path()
-        ))
+    if let Some(pattern) = req.resource_map().match_pattern(req.path()) {
+        ApiError::MethodNotAllowed(
+            format!("`{}` is not allowed on `{}`", req.method(), req.path()),
+            allowed_methods(&pattern),
+        )
     } else {
         ApiError::NotFound(format!("no resource at `{}`", req.path()))
+    }
+}
+
+/// The methods a route pattern serves, for `Allow`.
+fn allowed_methods(pattern: &str) -> &'static str {
+    match pattern {
+        "/v1/articles" => "GET, POST",
+        "/v1/articles/batch" => "POST",
+        "/v1/articles/{id_or_slug}" => "GET, PUT, PATCH, DELETE",
+        _ => "GET",
     }
 }
 
@@ -250,6 +324,73 @@ pub enum ListErrors {
         content_type = "application/problem+json"
     )]
     NotFound(Problem),
+    #[response(
+        status = 503,
+        description = "The database is unavailable; retry after `Retry-After` seconds",
+        content_type = "application/problem+json"
+    )]
+    Unavailable(Problem),
+    #[response(
+        status = 500,
+        description = "An unexpected error",
+        content_type = "application/problem+json"
+    )]
+    Internal(Problem),
+}
+
+/// Error responses of a write, for the OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+pub enum WriteErrors {
+    #[response(
+        status = 400,
+        description = "A malformed body, path or header",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    #[response(status = 401, description = "No API key, or an unknown or revoked one", content_type = "application/problem+json", headers(("WWW-Authenticate" = String, description = "`Bearer`")))]
+    Unauthorized(Problem),
+    #[response(
+        status = 403,
+        description = "The API key lacks the `write` scope",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
+    #[response(
+        status = 404,
+        description = "No article with this id",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    #[response(
+        status = 409,
+        description = "Conflicts with another article's identity",
+        content_type = "application/problem+json"
+    )]
+    Conflict(Problem),
+    #[response(
+        status = 410,
+        description = "The article was withdrawn",
+        content_type = "application/problem+json"
+    )]
+    Gone(Problem),
+    #[response(
+        status = 413,
+        description = "The body is too large",
+        content_type = "application/problem+json"
+    )]
+    PayloadTooLarge(Problem),
+    #[response(
+        status = 415,
+        description = "The body is not JSON",
+        content_type = "application/problem+json"
+    )]
+    UnsupportedMediaType(Problem),
+    #[response(
+        status = 422,
+        description = "The body breaks the rules: `errors` lists each `{field, message}`",
+        content_type = "application/problem+json"
+    )]
+    Unprocessable(Problem),
     #[response(
         status = 503,
         description = "The database is unavailable; retry after `Retry-After` seconds",

@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod linking;
 pub mod local_pg;
 pub mod openapi;
 pub mod pagination;

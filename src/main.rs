@@ -1,8 +1,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use dateline::cli::{Cli, Command};
+use dateline::cli::{Cli, Command, KeysCommand};
 use dateline::startup::{Application, Database};
+use dateline::store::keys as api_keys;
 use dateline::{db, demo, openapi};
 
 fn main() -> ExitCode {
@@ -13,6 +14,9 @@ fn main() -> ExitCode {
             Database::open(&db).map(|_| println!("migrations are up to date"))
         }
         Command::Demo { db } => Database::open(&db).and_then(|database| load_demo(&database.url)),
+        Command::Keys { db, action } => {
+            Database::open(&db).and_then(|database| keys(&database.url, action))
+        }
         Command::Openapi => {
             print!("{}", openapi::spec_json());
             Ok(())
@@ -63,6 +67,60 @@ fn load_demo(database_url: &str) -> Result<(), String> {
             .await
             .map_err(|e| format!("loading the demo data failed: {e}"))?;
         println!("demo data: {report}");
+        Ok(())
+    })
+}
+
+fn keys(database_url: &str, action: KeysCommand) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async {
+        let pool = db::build_pool(database_url, 1)?;
+        let mut conn = pool
+            .get()
+            .await
+            .map_err(|e| format!("cannot connect: {e}"))?;
+        match action {
+            KeysCommand::Create { name, scopes } => {
+                let (key, row) = api_keys::create_key(&mut conn, &name, &scopes).await?;
+                eprintln!(
+                    "created key {} ({}) for {name}; it is shown only now:",
+                    row.id.0, row.prefix
+                );
+                println!("{key}");
+            }
+            KeysCommand::List => {
+                let rows = api_keys::list_keys(&mut conn)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                println!(
+                    "{:>4}  {:<12} {:<14} {:<26} name",
+                    "id", "prefix", "scopes", "revoked"
+                );
+                for row in rows {
+                    let scopes: Vec<String> = row.scopes.into_iter().flatten().collect();
+                    let revoked = row
+                        .revoked_at
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_else(|| "-".to_owned());
+                    println!(
+                        "{:>4}  {:<12} {:<14} {:<26} {}",
+                        row.id.0,
+                        row.prefix,
+                        scopes.join(","),
+                        revoked,
+                        row.name
+                    );
+                }
+            }
+            KeysCommand::Revoke { key } => {
+                let revoked = api_keys::revoke_key(&mut conn, &key)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if revoked == 0 {
+                    return Err(format!("no active key `{key}`"));
+                }
+                println!("revoked {revoked} key(s)");
+            }
+        }
         Ok(())
     })
 }

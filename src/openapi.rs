@@ -2,7 +2,8 @@
 //! utoipa-actix-web; this adds what only the whole API knows.
 
 use actix_web::App;
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 #[derive(OpenApi)]
@@ -18,6 +19,7 @@ The worked example throughout is a TURAN wire story by Alex Raufoglu, datelined 
         license(name = "MIT", identifier = "MIT"),
     ),
     servers((url = "/", description = "This server")),
+    modifiers(&BearerKeys),
     components(schemas(crate::api::articles::SortOrder, crate::api::entities::EntityKind)),
     tags(
         (name = "articles", description = "News articles: latest first, filtered by topic, author, entity, language, date or full text"),
@@ -29,6 +31,24 @@ The worked example throughout is a TURAN wire story by Alex Raufoglu, datelined 
     )
 )]
 pub struct ApiDoc;
+
+/// Writes need `Authorization: Bearer <key>`; keys come from `dateline keys create`.
+struct BearerKeys;
+
+impl Modify for BearerKeys {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API key from `dateline keys create --scope write`"))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The complete document, as the server serves it.
 pub fn spec() -> utoipa::openapi::OpenApi {

@@ -7,6 +7,18 @@ pub mod sql_types {
 }
 
 diesel::table! {
+    api_keys (id) {
+        id -> Int8,
+        name -> Text,
+        prefix -> Text,
+        key_hash -> Bytea,
+        scopes -> Array<Nullable<Text>>,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     article_authors (article_id, author_id) {
         article_id -> Int8,
         author_id -> Int8,
@@ -55,6 +67,7 @@ diesel::table! {
         version -> Int4,
         pub_status -> Text,
         search -> Tsvector,
+        content_hash -> Nullable<Bytea>,
     }
 }
 
@@ -85,6 +98,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (api_key_id, key) {
+        api_key_id -> Int8,
+        key -> Text,
+        request_hash -> Bytea,
+        status -> Int2,
+        location -> Nullable<Text>,
+        body -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     topics (id) {
         id -> Int4,
         slug -> Text,
@@ -103,13 +128,16 @@ diesel::joinable!(article_entities -> articles (article_id));
 diesel::joinable!(article_entities -> entities (entity_id));
 diesel::joinable!(article_topics -> articles (article_id));
 diesel::joinable!(article_topics -> topics (topic_id));
+diesel::joinable!(idempotency_keys -> api_keys (api_key_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
     article_authors,
     article_entities,
     article_topics,
     articles,
     authors,
     entities,
+    idempotency_keys,
     topics,
 );

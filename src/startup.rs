@@ -11,7 +11,11 @@ use crate::api::docs::SpecJson;
 use crate::config::{DatabaseSettings, ServerSettings};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, problem_for_bare_errors, unknown_route};
+use crate::linking::SharedGazetteer;
 use crate::local_pg::LocalPostgres;
+
+/// The largest request body: a batch of 1,000 full articles fits.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 use crate::openapi;
 
 /// The database the process uses: a server named by URL, or the embedded one it runs itself.
@@ -56,6 +60,7 @@ impl Database {
 pub fn app(
     pool: DbPool,
     spec: web::Data<SpecJson>,
+    gazetteer: web::Data<SharedGazetteer>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -72,6 +77,8 @@ pub fn app(
         .split_for_parts();
     app.app_data(web::Data::new(pool))
         .app_data(spec)
+        .app_data(gazetteer)
+        .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
             ApiError::BadRequest(format!("malformed query string: {e}")).into()
         }))
@@ -105,8 +112,10 @@ impl Application {
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
         let spec = web::Data::new(SpecJson(openapi::spec_json().into()));
+        let gazetteer = web::Data::new(SharedGazetteer::default());
         let mut server =
-            HttpServer::new(move || app(pool.clone(), spec.clone())).listen(listener)?;
+            HttpServer::new(move || app(pool.clone(), spec.clone(), gazetteer.clone()))
+                .listen(listener)?;
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }

@@ -80,6 +80,7 @@ pub struct ArticleSummary {
     "authors": [{"slug": "alex-raufoglu", "name": "Alex Raufoglu"}],
     "topics": [{"slug": "diplomacy", "name": "Diplomacy"}],
     "body": "John Sullivan, the U.S. ambassador to Russia, sent the response to the Kremlin, ...",
+    "external_id": null,
     "version": 1,
     "pub_status": "usable",
     "entities": [{"slug": "antony-blinken", "name": "Antony Blinken", "kind": "person", "mentions": 6, "rel": "about"}]
@@ -89,6 +90,8 @@ pub struct Article {
     pub summary: ArticleSummary,
     /// The full text, paragraphs separated by a blank line.
     pub body: Option<String>,
+    /// The publisher's own id for the story, when it gave one.
+    pub external_id: Option<String>,
     /// Starts at 1 and grows by one with every change to the article.
     pub version: i32,
     /// IPTC ninjs publication status; only `usable` articles are served.
@@ -364,7 +367,7 @@ fn parse_time(param: &str, value: &str) -> Result<DateTime<Utc>, ApiError> {
 
 /// A BCP 47 tag in its canonical case (`pt-br` → `pt-BR`, `zh-hant` → `zh-Hant`), or `None` when
 /// it is not shaped like one. Tags are case-insensitive; stored ones are canonical.
-fn canonical_language(tag: &str) -> Option<String> {
+pub fn canonical_language(tag: &str) -> Option<String> {
     let mut parts = tag.split('-');
     let primary = parts.next()?;
     if !(2..=3).contains(&primary.len()) || !primary.chars().all(|c| c.is_ascii_alphabetic()) {
@@ -441,18 +444,36 @@ pub async fn get_article(
     path: web::Path<String>,
 ) -> Result<web::Json<Article>, ApiError> {
     let key = path.into_inner();
-    check_slug("article", &key)?;
-    // Digits are an id, written canonically; anything else is a slug.
-    let canonical_id = key.bytes().all(|b| b.is_ascii_digit()) && !key.starts_with('0');
-    let reference = match key.parse::<i64>() {
-        Ok(id) if canonical_id => ArticleRef::Id(ArticleId(id)),
-        _ => ArticleRef::Slug(key.clone()),
-    };
+    let reference = article_ref(&key)?;
     let mut conn = pool.get().await?;
-    let row = store::find_article(&mut conn, &reference)
+    Ok(web::Json(load_article(&mut conn, &reference, &key).await?))
+}
+
+/// How a path names an article: digits written canonically are an id, anything else a slug.
+pub fn article_ref(key: &str) -> Result<ArticleRef, ApiError> {
+    check_slug("article", key)?;
+    let canonical_id = key.bytes().all(|b| b.is_ascii_digit()) && !key.starts_with('0');
+    Ok(match key.parse::<i64>() {
+        Ok(id) if canonical_id => ArticleRef::Id(ArticleId(id)),
+        _ => ArticleRef::Slug(key.to_owned()),
+    })
+}
+
+/// The whole article view; 410 for a withdrawn article, 404 for a withheld or unknown one.
+pub async fn load_article(
+    conn: &mut diesel_async::AsyncPgConnection,
+    reference: &ArticleRef,
+    key: &str,
+) -> Result<Article, ApiError> {
+    let row = store::find_article(conn, reference)
         .await?
-        .ok_or_else(|| ApiError::not_found("article", &key))?;
-    let entities = store::article_entities(&mut conn, row.id).await?;
+        .ok_or_else(|| ApiError::not_found("article", key))?;
+    match row.pub_status.as_str() {
+        "usable" => {}
+        "canceled" => return Err(ApiError::Gone(format!("article `{key}` was withdrawn"))),
+        _ => return Err(ApiError::not_found("article", key)),
+    }
+    let entities = store::article_entities(conn, row.id).await?;
     let summary_row = article_list::ArticleSummaryRow {
         id: row.id,
         slug: row.slug,
@@ -466,19 +487,16 @@ pub async fn get_article(
         updated_at: row.updated_at,
         rank: None,
     };
-    let summary = article_list::attach_labels(&mut conn, vec![summary_row])
+    let summary = article_list::attach_labels(conn, vec![summary_row])
         .await?
         .pop()
         .ok_or_else(|| ApiError::Internal("article vanished while loading".to_owned()))?;
-    Ok(web::Json(Article {
+    Ok(Article {
         summary: summary_view(summary),
         body: row.body,
+        external_id: row.external_id,
         version: row.version,
-        pub_status: match row.pub_status.as_str() {
-            "withheld" => PubStatus::Withheld,
-            "canceled" => PubStatus::Canceled,
-            _ => PubStatus::Usable,
-        },
+        pub_status: PubStatus::Usable,
         entities: entities
             .into_iter()
             .map(|e| ArticleEntity {
@@ -493,7 +511,7 @@ pub async fn get_article(
                 },
             })
             .collect(),
-    }))
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! The HTTP face: one module per resource. Handlers parse, call the store, and shape views.
 
+pub mod article_input;
+pub mod article_writes;
 pub mod articles;
+pub mod auth;
 pub mod authors;
 pub mod docs;
 pub mod entities;
@@ -24,7 +27,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(
         scope("/v1")
             .service(articles::list_articles)
+            .service(article_writes::upsert_article)
+            .service(article_writes::upsert_batch)
             .service(articles::get_article)
+            .service(article_writes::replace_article)
+            .service(article_writes::patch_article)
+            .service(article_writes::withdraw_article)
             .service(authors::list_authors)
             .service(authors::get_author)
             .service(authors::list_author_articles)

@@ -13,6 +13,7 @@ pub struct ArticleRow {
     pub id: ArticleId,
     pub slug: String,
     pub url: Option<String>,
+    pub external_id: Option<String>,
     pub source: Option<String>,
     pub headline: String,
     pub lead: Option<String>,
@@ -41,15 +42,12 @@ pub enum ArticleRef {
     Slug(String),
 }
 
-/// A listable (`usable`) article by id or slug.
+/// An article by id or slug, whatever its publication status.
 pub async fn find_article(
     conn: &mut AsyncPgConnection,
     article: &ArticleRef,
 ) -> QueryResult<Option<ArticleRow>> {
-    let query = articles::table
-        .filter(articles::pub_status.eq("usable"))
-        .select(ArticleRow::as_select())
-        .into_boxed();
+    let query = articles::table.select(ArticleRow::as_select()).into_boxed();
     let query = match article {
         ArticleRef::Id(id) => query.filter(articles::id.eq(id.0)),
         ArticleRef::Slug(slug) => query.filter(articles::slug.eq(slug)),

@@ -61,3 +61,26 @@ pub async fn list_entities(
     }
     query.load(conn).await
 }
+
+/// Every entity's names and aliases, for the gazetteer.
+pub async fn surface_forms(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<Vec<(EntityId, String, Vec<Option<String>>)>> {
+    entities::table
+        .select((entities::id, entities::name, entities::aliases))
+        .load(conn)
+        .await
+}
+
+/// Changes whenever an entity is added, changed or removed: (count, latest change).
+pub async fn change_stamp(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<(i64, Option<chrono::DateTime<chrono::Utc>>)> {
+    entities::table
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::max(entities::updated_at),
+        ))
+        .first(conn)
+        .await
+}

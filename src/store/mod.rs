@@ -2,10 +2,13 @@
 //! article list goes through. Nothing here knows about HTTP.
 
 pub mod article_list;
+pub mod article_write;
 pub mod articles;
 pub mod authors;
 pub mod entities;
+pub mod idempotency;
 pub mod ingest;
+pub mod keys;
 pub mod topics;
 
 use diesel_derive_newtype::DieselNewType;
@@ -22,7 +25,7 @@ pub struct AuthorId(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DieselNewType)]
 pub struct EntityId(pub i64);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DieselNewType)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DieselNewType, Serialize)]
 pub struct TopicId(pub i32);
 
 /// Escapes LIKE wildcards so a user's prefix matches literally.

@@ -355,7 +355,8 @@ async fn only_usable_articles_are_listed_or_returned() {
         "UPDATE articles SET pub_status = 'canceled' WHERE slug = '{SEED}'"
     ))
     .await;
-    app.get(&format!("/v1/articles/{SEED}")).await.problem(404);
+    // Withdrawn: gone, not missing.
+    app.get(&format!("/v1/articles/{SEED}")).await.problem(410);
 }
 
 #[actix_web::test]

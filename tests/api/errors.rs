@@ -117,7 +117,7 @@ async fn unknown_routes_and_wrong_methods_are_problems() {
     app.get("/").await.problem(404);
 
     for request in [
-        TestRequest::post().uri("/v1/articles"),
+        TestRequest::post().uri("/v1/topics"),
         TestRequest::delete().uri("/v1/topics/diplomacy"),
         TestRequest::put().uri("/healthz"),
     ] {

@@ -265,7 +265,8 @@ pub async fn call_app(pool: DbPool, request: TestRequest) -> Response {
             .clone()
             .into(),
     ));
-    let app = test::init_service(startup::app(pool, spec)).await;
+    let gazetteer = web::Data::new(dateline::linking::SharedGazetteer::default());
+    let app = test::init_service(startup::app(pool, spec, gazetteer)).await;
     let response = test::call_service(&app, request.to_request()).await;
     let status = response.status();
     let headers = response.headers().clone();

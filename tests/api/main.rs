@@ -9,3 +9,4 @@ mod harness;
 mod health;
 mod openapi;
 mod topics;
+mod writes;

@@ -67,9 +67,11 @@ fn every_operation_documents_its_errors_and_every_field_is_described() {
         if let Some(props) = schema["properties"].as_object() {
             for (field, prop) in props {
                 let described = prop.get("description").is_some()
-                    || prop["allOf"]
-                        .as_array()
-                        .is_some_and(|a| a.iter().any(|s| s.get("description").is_some()));
+                    || ["allOf", "oneOf"].iter().any(|k| {
+                        prop[k]
+                            .as_array()
+                            .is_some_and(|a| a.iter().any(|s| s.get("description").is_some()))
+                    });
                 assert!(described, "{name}.{field} has no description");
             }
         }

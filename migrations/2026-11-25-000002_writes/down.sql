@@ -1,0 +1,3 @@
+ALTER TABLE articles DROP COLUMN content_hash;
+DROP TABLE idempotency_keys;
+DROP TABLE api_keys;

@@ -1,0 +1,393 @@
+//! Writing articles: `POST /v1/articles` (upsert), `PUT`, `PATCH`, `DELETE`, and batches.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, delete, patch, post, put, web};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::article_input::{ArticleInput, from_json, parse_json, require_content_type};
+use super::articles::{Article, article_ref, load_article};
+use super::auth::WriteKey;
+use crate::db::DbPool;
+use crate::error::{ApiError, FieldError, Problem, WriteErrors};
+use crate::linking::SharedGazetteer;
+use crate::store::article_write::{self, Outcome};
+use crate::store::articles::ArticleRef;
+use crate::store::idempotency::{self, StoredResponse};
+use crate::store::{ArticleId, TopicId};
+
+/// The most items one batch may carry.
+pub const MAX_BATCH_ITEMS: usize = 1_000;
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// Creates an article, or updates the one with the same identity (its canonical `url`, or
+/// `source` + `external_id`). A new article is 201 with `Location`; a changed one 200 with its
+/// `version` incremented; an identical one 200 with nothing changed. With an `Idempotency-Key`,
+/// a retry gets the first answer back byte for byte.
+#[utoipa::path(
+    tag = "articles",
+    request_body(content = ArticleInput, content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string (up to 255 characters) naming this request, so that it can be retried safely")),
+    security(("api_key" = ["write"])),
+    responses(
+        (status = 201, description = "Created", body = Article, headers(("Location" = String, description = "The article's URL"))),
+        (status = 200, description = "Updated, or unchanged when identical", body = Article),
+        WriteErrors,
+    )
+)]
+#[post("/articles")]
+pub async fn upsert_article(
+    req: HttpRequest,
+    key: WriteKey,
+    pool: web::Data<DbPool>,
+    gazetteer: web::Data<SharedGazetteer>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let idempotency_key = idempotency_key(&req)?;
+    let input: ArticleInput = parse_json(&req, &body)?;
+    let mut conn = pool.get().await?;
+    let request_hash = Sha256::digest(
+        [
+            req.method().as_str().as_bytes(),
+            req.path().as_bytes(),
+            &body,
+        ]
+        .concat(),
+    )
+    .to_vec();
+    if let Some(idem) = &idempotency_key
+        && let Some(stored) = idempotency::find(&mut conn, key.0, idem).await?
+    {
+        return replay(&stored, &request_hash);
+    }
+    let topics = known_topics(&mut conn, input.topics.iter()).await?;
+    let draft = input.validate(&topics)?;
+    let gazetteer = gazetteer.get(&mut conn).await?;
+    let upserted = article_write::upsert_article(&mut conn, &draft, &gazetteer).await?;
+    let status = if upserted.outcome == Outcome::Created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let response = stored_answer(&mut conn, upserted.id, status, request_hash).await?;
+    let response = match &idempotency_key {
+        Some(idem) => idempotency::keep(&mut conn, key.0, idem, &response).await?,
+        None => response,
+    };
+    Ok(answer(&response))
+}
+
+/// Replaces an article with what is sent, identity included.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = i64, Path, description = "The article's id", example = 1)),
+    request_body(content = ArticleInput, content_type = "application/json"),
+    security(("api_key" = ["write"])),
+    responses((status = 200, description = "The article as stored", body = Article), WriteErrors)
+)]
+#[put("/articles/{id}")]
+pub async fn replace_article(
+    req: HttpRequest,
+    _key: WriteKey,
+    pool: web::Data<DbPool>,
+    gazetteer: web::Data<SharedGazetteer>,
+    path: web::Path<String>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = existing_id(&path)?;
+    let input: ArticleInput = parse_json(&req, &body)?;
+    let mut conn = pool.get().await?;
+    write_replacement(&mut conn, &gazetteer, id, &path, input).await
+}
+
+/// Changes some fields of an article: a JSON Merge Patch (RFC 7396) of its `ArticleInput`;
+/// `null` removes a field.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = i64, Path, description = "The article's id", example = 1)),
+    request_body(content = Object, content_type = "application/merge-patch+json",
+        example = json!({"lead": "A corrected lead.", "topics": ["diplomacy"]})),
+    security(("api_key" = ["write"])),
+    responses((status = 200, description = "The article as stored", body = Article), WriteErrors)
+)]
+#[patch("/articles/{id}")]
+pub async fn patch_article(
+    req: HttpRequest,
+    _key: WriteKey,
+    pool: web::Data<DbPool>,
+    gazetteer: web::Data<SharedGazetteer>,
+    path: web::Path<String>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let id = existing_id(&path)?;
+    require_content_type(&req, &["application/merge-patch+json", "application/json"])?;
+    let patch: serde_json::Value = from_json(&body)?;
+    if !patch.is_object() {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "",
+            "a merge patch is a JSON object",
+        )]));
+    }
+    let mut conn = pool.get().await?;
+    let current = load_article(&mut conn, &ArticleRef::Id(id), &path).await?;
+    let mut document = serde_json::to_value(current_input(&current))
+        .map_err(|e| ApiError::Internal(format!("serialising an article: {e}")))?;
+    json_patch::merge(&mut document, &patch);
+    let input: ArticleInput = from_json(&serde_json::to_vec(&document).unwrap_or_default())?;
+    write_replacement(&mut conn, &gazetteer, id, &path, input).await
+}
+
+/// Withdraws an article: it leaves every list, and `GET` answers 410 Gone.
+#[utoipa::path(
+    tag = "articles",
+    params(("id" = i64, Path, description = "The article's id", example = 1)),
+    security(("api_key" = ["write"])),
+    responses((status = 204, description = "Withdrawn"), WriteErrors)
+)]
+#[delete("/articles/{id}")]
+pub async fn withdraw_article(
+    _key: WriteKey,
+    pool: web::Data<DbPool>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = existing_id(&path)?;
+    let mut conn = pool.get().await?;
+    match article_write::pub_status(&mut conn, id).await?.as_deref() {
+        None => Err(ApiError::not_found("article", &path)),
+        Some("canceled") => Err(ApiError::Gone(format!(
+            "article `{path}` was already withdrawn"
+        ))),
+        Some(_) => {
+            article_write::withdraw_article(&mut conn, id).await?;
+            Ok(HttpResponse::NoContent().finish())
+        }
+    }
+}
+
+/// The result of one item of a batch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItemResult {
+    /// The item's position in the batch, from 0.
+    pub index: usize,
+    /// The HTTP status the item would have had on its own: 201, 200, or a 4xx.
+    pub status: u16,
+    /// The article's id, when the item was stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    /// `created`, `updated` or `unchanged`, when the item was stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// Why the item was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+/// What a batch did, item by item.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResult {
+    /// One result per item, in the order sent.
+    pub results: Vec<BatchItemResult>,
+}
+
+/// Upserts up to 1,000 articles, each on its own as `POST /v1/articles` would: one bad item never
+/// blocks or undoes the others. Send a JSON array, or NDJSON with `Content-Type: application/x-ndjson`.
+#[utoipa::path(
+    tag = "articles",
+    path = "/v1/articles/batch",
+    request_body(content = Vec<ArticleInput>, content_type = "application/json"),
+    security(("api_key" = ["write"])),
+    responses((status = 200, description = "Each item's result, in order", body = BatchResult), WriteErrors)
+)]
+#[post("/articles/batch")]
+pub async fn upsert_batch(
+    req: HttpRequest,
+    _key: WriteKey,
+    pool: web::Data<DbPool>,
+    gazetteer: web::Data<SharedGazetteer>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let media = require_content_type(&req, &["application/json", "application/x-ndjson"])?;
+    let items: Vec<Result<ArticleInput, ApiError>> = if media == "application/x-ndjson" {
+        split_ndjson(&body).map(from_json).collect()
+    } else {
+        let values: Vec<serde_json::Value> = from_json(&body)?;
+        values
+            .into_iter()
+            .map(|v| from_json(&serde_json::to_vec(&v).unwrap_or_default()))
+            .collect()
+    };
+    if items.len() > MAX_BATCH_ITEMS {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "at most {MAX_BATCH_ITEMS} items per batch"
+        )));
+    }
+    let mut conn = pool.get().await?;
+    let slugs = items.iter().flatten().flat_map(|i| i.topics.iter());
+    let topics = known_topics(&mut conn, slugs).await?;
+    let gazetteer = gazetteer.get(&mut conn).await?;
+    let mut results = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        let stored = match item.and_then(|input| input.validate(&topics)) {
+            Ok(draft) => article_write::upsert_article(&mut conn, &draft, &gazetteer)
+                .await
+                .map_err(ApiError::from),
+            Err(e) => Err(e),
+        };
+        results.push(match stored {
+            Ok(upserted) => BatchItemResult {
+                index,
+                status: if upserted.outcome == Outcome::Created {
+                    201
+                } else {
+                    200
+                },
+                id: Some(upserted.id.0),
+                outcome: Some(outcome_name(upserted.outcome).to_owned()),
+                problem: None,
+            },
+            Err(e) => {
+                if let ApiError::Unavailable(_) = e {
+                    return Err(e);
+                }
+                BatchItemResult {
+                    index,
+                    status: actix_web::ResponseError::status_code(&e).as_u16(),
+                    id: None,
+                    outcome: None,
+                    problem: Some(e.problem()),
+                }
+            }
+        });
+    }
+    Ok(HttpResponse::Ok().json(BatchResult { results }))
+}
+
+/// NDJSON lines that are not blank.
+pub fn split_ndjson(body: &[u8]) -> impl Iterator<Item = &[u8]> {
+    body.split(|b| *b == b'\n')
+        .filter(|line| line.iter().any(|b| !b.is_ascii_whitespace()))
+}
+
+fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Created => "created",
+        Outcome::Updated => "updated",
+        Outcome::Unchanged => "unchanged",
+    }
+}
+
+async fn write_replacement(
+    conn: &mut diesel_async::AsyncPgConnection,
+    gazetteer: &SharedGazetteer,
+    id: ArticleId,
+    key: &str,
+    input: ArticleInput,
+) -> Result<HttpResponse, ApiError> {
+    if article_write::pub_status(conn, id).await?.is_none() {
+        return Err(ApiError::not_found("article", key));
+    }
+    let topics = known_topics(conn, input.topics.iter()).await?;
+    let draft = input.validate(&topics)?;
+    let gazetteer = gazetteer.get(conn).await?;
+    article_write::replace_article_by_id(conn, id, &draft, &gazetteer).await?;
+    let article = load_article(conn, &ArticleRef::Id(id), key).await?;
+    Ok(HttpResponse::Ok().json(article))
+}
+
+/// The article as a client would send it back: what `PATCH` merges into.
+fn current_input(article: &Article) -> serde_json::Value {
+    let s = &article.summary;
+    serde_json::json!({
+        "headline": s.headline,
+        "lead": s.lead,
+        "body": article.body,
+        "url": s.url,
+        "source": s.source,
+        "language": s.language,
+        "dateline": s.dateline,
+        "published_at": s.published_at,
+        "authors": s.authors.iter().map(|a| serde_json::json!({"name": a.name, "slug": a.slug})).collect::<Vec<_>>(),
+        "topics": s.topics.iter().map(|t| t.slug.clone()).collect::<Vec<_>>(),
+        "entities": article.entities.iter()
+            .filter(|e| matches!(e.rel, super::articles::EntityRel::About))
+            .map(|e| serde_json::json!({"name": e.name, "kind": e.kind, "slug": e.slug}))
+            .collect::<Vec<_>>(),
+        "external_id": article.external_id,
+    })
+}
+
+fn existing_id(key: &str) -> Result<ArticleId, ApiError> {
+    match article_ref(key)? {
+        ArticleRef::Id(id) => Ok(id),
+        ArticleRef::Slug(_) => Err(ApiError::not_found("article", key)),
+    }
+}
+
+async fn known_topics<'a>(
+    conn: &mut diesel_async::AsyncPgConnection,
+    slugs: impl Iterator<Item = &'a String>,
+) -> Result<HashMap<String, TopicId>, ApiError> {
+    let mut slugs: Vec<String> = slugs.filter(|s| !s.contains('\0')).cloned().collect();
+    slugs.sort();
+    slugs.dedup();
+    if slugs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(article_write::existing_topics(conn, &slugs).await?)
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(key) if !key.trim().is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY => {
+            Ok(Some(key.trim().to_owned()))
+        }
+        _ => Err(ApiError::bad_parameter(
+            "Idempotency-Key",
+            format!("must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
+        )),
+    }
+}
+
+async fn stored_answer(
+    conn: &mut diesel_async::AsyncPgConnection,
+    id: ArticleId,
+    status: StatusCode,
+    request_hash: Vec<u8>,
+) -> Result<StoredResponse, ApiError> {
+    let article = load_article(conn, &ArticleRef::Id(id), &id.0.to_string()).await?;
+    let body = serde_json::to_vec(&article)
+        .map_err(|e| ApiError::Internal(format!("serialising an article: {e}")))?;
+    Ok(StoredResponse {
+        request_hash,
+        status: status.as_u16() as i16,
+        location: (status == StatusCode::CREATED).then(|| format!("/v1/articles/{}", id.0)),
+        body,
+    })
+}
+
+fn replay(stored: &StoredResponse, request_hash: &[u8]) -> Result<HttpResponse, ApiError> {
+    if stored.request_hash != request_hash {
+        return Err(ApiError::Unprocessable(
+            "this Idempotency-Key was used with another request body; use a new key for a new request".to_owned(),
+        ));
+    }
+    Ok(answer(stored))
+}
+
+fn answer(stored: &StoredResponse) -> HttpResponse {
+    let status = StatusCode::from_u16(stored.status as u16).unwrap_or(StatusCode::OK);
+    let mut response = HttpResponse::build(status);
+    response.content_type("application/json");
+    if let Some(location) = &stored.location {
+        response.insert_header((header::LOCATION, location.clone()));
+    }
+    response.body(stored.body.clone())
+}

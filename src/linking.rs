@@ -1,0 +1,162 @@
+//! Entity linking: finds the names and aliases of known entities in an article's text.
+//!
+//! One Aho-Corasick automaton over the whole gazetteer, leftmost-longest, so "Antony Blinken" is
+//! one mention, not also one of "Blinken". Matching is case-sensitive, because names are proper
+//! nouns: "Georgia" the country is not "georgia" in running text. Matches must be whole words.
+//! A surface form shared by several entities is ambiguous and linked to none of them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
+
+use crate::store::{EntityId, entities};
+
+/// The names and aliases of all known entities.
+pub struct Gazetteer {
+    automaton: Option<AhoCorasick>,
+    /// Pattern index → the entity it names, or `None` when several entities share it.
+    owners: Vec<Option<EntityId>>,
+}
+
+impl Gazetteer {
+    pub fn empty() -> Self {
+        Self {
+            automaton: None,
+            owners: Vec::new(),
+        }
+    }
+
+    /// Builds from (entity, surface forms). Forms under two characters are ignored.
+    pub fn build<'a>(entries: impl IntoIterator<Item = (EntityId, Vec<&'a str>)>) -> Self {
+        let mut by_form: HashMap<&'a str, Option<EntityId>> = HashMap::new();
+        for (entity, forms) in entries {
+            for form in forms {
+                let form = form.trim();
+                if form.chars().count() < 2 {
+                    continue;
+                }
+                by_form
+                    .entry(form)
+                    .and_modify(|owner| {
+                        if *owner != Some(entity) {
+                            *owner = None;
+                        }
+                    })
+                    .or_insert(Some(entity));
+            }
+        }
+        let (patterns, owners): (Vec<&str>, Vec<Option<EntityId>>) = by_form.into_iter().unzip();
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .ok();
+        Self { automaton, owners }
+    }
+
+    pub fn len(&self) -> usize {
+        self.owners.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.owners.is_empty()
+    }
+
+    /// Each entity named in `text`, with how many times.
+    pub fn mentions(&self, text: &str) -> HashMap<EntityId, i32> {
+        let mut counts = HashMap::new();
+        let Some(automaton) = &self.automaton else {
+            return counts;
+        };
+        for found in automaton.find_iter(text) {
+            if !is_whole_word(text, found.start(), found.end()) {
+                continue;
+            }
+            if let Some(entity) = self.owners[found.pattern().as_usize()] {
+                *counts.entry(entity).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+}
+
+/// The gazetteer of the entities in the database, rebuilt when they change. The change stamp is
+/// checked on every use, so a change made by another process is seen at the next write too.
+pub struct SharedGazetteer {
+    current: tokio::sync::RwLock<(Option<Stamp>, Arc<Gazetteer>)>,
+}
+
+type Stamp = (i64, Option<chrono::DateTime<chrono::Utc>>);
+
+impl Default for SharedGazetteer {
+    fn default() -> Self {
+        Self {
+            current: tokio::sync::RwLock::new((None, Arc::new(Gazetteer::empty()))),
+        }
+    }
+}
+
+impl SharedGazetteer {
+    pub async fn get(&self, conn: &mut AsyncPgConnection) -> QueryResult<Arc<Gazetteer>> {
+        let stamp = entities::change_stamp(conn).await?;
+        {
+            let current = self.current.read().await;
+            if current.0 == Some(stamp) {
+                return Ok(current.1.clone());
+            }
+        }
+        let forms = entities::surface_forms(conn).await?;
+        let gazetteer = Arc::new(Gazetteer::build(forms.iter().map(|(id, name, aliases)| {
+            let mut all = vec![name.as_str()];
+            all.extend(aliases.iter().flatten().map(String::as_str));
+            (*id, all)
+        })));
+        *self.current.write().await = (Some(stamp), gazetteer.clone());
+        Ok(gazetteer)
+    }
+}
+
+/// Whether `text[start..end]` is not part of a longer word. A possessive `'s` may follow.
+fn is_whole_word(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    !before.is_some_and(word) && !after.is_some_and(word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gazetteer() -> Gazetteer {
+        Gazetteer::build([
+            (EntityId(1), vec!["Antony Blinken", "Blinken"]),
+            (EntityId(2), vec!["Georgia"]),
+            (EntityId(3), vec!["NATO"]),
+            (EntityId(4), vec!["Washington"]),
+            (EntityId(5), vec!["Washington"]),
+        ])
+    }
+
+    #[test]
+    fn longest_whole_words_case_sensitive() {
+        let found = gazetteer().mentions(
+            "Antony Blinken said NATO's door is open. Blinken met Georgia's envoy; a georgia peach; NATOs.",
+        );
+        assert_eq!(found.get(&EntityId(1)), Some(&2));
+        assert_eq!(
+            found.get(&EntityId(2)),
+            Some(&1),
+            "lower-case georgia is not the country"
+        );
+        assert_eq!(found.get(&EntityId(3)), Some(&1), "NATOs is another word");
+    }
+
+    #[test]
+    fn shared_forms_are_ambiguous() {
+        let found = gazetteer().mentions("Washington said so.");
+        assert!(found.is_empty());
+    }
+}
