@@ -9,12 +9,12 @@ use clap::Args;
 pub struct DatabaseSettings {
     /// PostgreSQL URL, e.g. postgres://user@localhost/dateline. Without it dateline runs its own
     /// PostgreSQL from the machine's server binaries, in --data-dir.
-    #[arg(long, env = "DATABASE_URL")]
+    #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
 
     /// Data directory of the embedded PostgreSQL, used when no DATABASE_URL is given
     /// [default: ~/.local/share/dateline/postgres, or /var/lib/dateline/postgres for root].
-    #[arg(long, env = "DATELINE_DATA_DIR")]
+    #[arg(long, env = "DATELINE_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
 }
 

@@ -309,6 +309,35 @@ pub enum ItemErrors {
     Internal(Problem),
 }
 
+/// Error responses of reading one article, for the OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+pub enum ArticleErrors {
+    #[response(
+        status = 404,
+        description = "No article with this id or slug",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    #[response(
+        status = 410,
+        description = "The article was withdrawn",
+        content_type = "application/problem+json"
+    )]
+    Gone(Problem),
+    #[response(
+        status = 503,
+        description = "The database is unavailable; retry after `Retry-After` seconds",
+        content_type = "application/problem+json"
+    )]
+    Unavailable(Problem),
+    #[response(
+        status = 500,
+        description = "An unexpected error",
+        content_type = "application/problem+json"
+    )]
+    Internal(Problem),
+}
+
 /// Error responses of a list, for the OpenAPI document.
 #[derive(utoipa::IntoResponses)]
 pub enum ListErrors {

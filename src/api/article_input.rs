@@ -39,6 +39,7 @@ const TRACKING_PARAMS: &[&str] = &[
 }))]
 pub struct ArticleInput {
     /// The headline; required.
+    #[schema(min_length = 1)]
     pub headline: String,
     /// The standfirst.
     #[serde(default)]
@@ -164,10 +165,13 @@ pub fn require_content_type(req: &HttpRequest, accepted: &[&str]) -> Result<Stri
 
 impl ArticleInput {
     /// Checks every rule, collecting all that are broken, and gives the draft to store. `topics`
-    /// maps the known topic slugs among `self.topics` to their ids.
+    /// maps the known topic slugs among `self.topics` to their ids. `identified`: whether the
+    /// article is already named by its path (`PUT`, `PATCH`); a `POST` needs a `url` or `source` +
+    /// `external_id` to find it again.
     pub fn validate(
         &self,
         topics: &std::collections::HashMap<String, TopicId>,
+        identified: bool,
     ) -> Result<ArticleDraft, ApiError> {
         let mut errors = Vec::new();
         let headline = self.headline.trim().to_owned();
@@ -210,7 +214,8 @@ impl ArticleInput {
         if external_id.is_some() && source.is_none() {
             errors.push(FieldError::new("source", "is required with `external_id`"));
         }
-        if url.is_none()
+        if !identified
+            && url.is_none()
             && external_id.is_none()
             && self.url.as_deref().is_none_or(|u| u.trim().is_empty())
         {

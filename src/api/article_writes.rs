@@ -32,7 +32,7 @@ const MAX_IDEMPOTENCY_KEY: usize = 255;
 #[utoipa::path(
     tag = "articles",
     request_body(content = ArticleInput, content_type = "application/json"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string (up to 255 characters) naming this request, so that it can be retried safely")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Any unique string of 1 to 255 visible ASCII characters naming this request, so that it can be retried safely")),
     security(("api_key" = ["write"])),
     responses(
         (status = 201, description = "Created", body = Article, headers(("Location" = String, description = "The article's URL"))),
@@ -66,7 +66,7 @@ pub async fn upsert_article(
         return replay(&stored, &request_hash);
     }
     let topics = known_topics(&mut conn, input.topics.iter()).await?;
-    let draft = input.validate(&topics)?;
+    let draft = input.validate(&topics, false)?;
     let gazetteer = gazetteer.get(&mut conn).await?;
     let upserted = article_write::upsert_article(&mut conn, &draft, &gazetteer).await?;
     let status = if upserted.outcome == Outcome::Created {
@@ -85,12 +85,12 @@ pub async fn upsert_article(
 /// Replaces an article with what is sent, identity included.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = i64, Path, description = "The article's id", example = 1)),
+    params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug", example = "1")),
     request_body(content = ArticleInput, content_type = "application/json"),
     security(("api_key" = ["write"])),
     responses((status = 200, description = "The article as stored", body = Article), WriteErrors)
 )]
-#[put("/articles/{id}")]
+#[put("/articles/{id_or_slug}")]
 pub async fn replace_article(
     req: HttpRequest,
     _key: WriteKey,
@@ -99,9 +99,9 @@ pub async fn replace_article(
     path: web::Path<String>,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = existing_id(&path)?;
     let input: ArticleInput = parse_json(&req, &body)?;
     let mut conn = pool.get().await?;
+    let id = existing_id(&mut conn, &path).await?;
     write_replacement(&mut conn, &gazetteer, id, &path, input).await
 }
 
@@ -109,13 +109,13 @@ pub async fn replace_article(
 /// `null` removes a field.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = i64, Path, description = "The article's id", example = 1)),
+    params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug", example = "1")),
     request_body(content = Object, content_type = "application/merge-patch+json",
         example = json!({"lead": "A corrected lead.", "topics": ["diplomacy"]})),
     security(("api_key" = ["write"])),
     responses((status = 200, description = "The article as stored", body = Article), WriteErrors)
 )]
-#[patch("/articles/{id}")]
+#[patch("/articles/{id_or_slug}")]
 pub async fn patch_article(
     req: HttpRequest,
     _key: WriteKey,
@@ -124,7 +124,6 @@ pub async fn patch_article(
     path: web::Path<String>,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = existing_id(&path)?;
     require_content_type(&req, &["application/merge-patch+json", "application/json"])?;
     let patch: serde_json::Value = from_json(&body)?;
     if !patch.is_object() {
@@ -134,6 +133,7 @@ pub async fn patch_article(
         )]));
     }
     let mut conn = pool.get().await?;
+    let id = existing_id(&mut conn, &path).await?;
     let current = load_article(&mut conn, &ArticleRef::Id(id), &path).await?;
     let mut document = serde_json::to_value(current_input(&current))
         .map_err(|e| ApiError::Internal(format!("serialising an article: {e}")))?;
@@ -145,18 +145,18 @@ pub async fn patch_article(
 /// Withdraws an article: it leaves every list, and `GET` answers 410 Gone.
 #[utoipa::path(
     tag = "articles",
-    params(("id" = i64, Path, description = "The article's id", example = 1)),
+    params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug", example = "1")),
     security(("api_key" = ["write"])),
     responses((status = 204, description = "Withdrawn"), WriteErrors)
 )]
-#[delete("/articles/{id}")]
+#[delete("/articles/{id_or_slug}")]
 pub async fn withdraw_article(
     _key: WriteKey,
     pool: web::Data<DbPool>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = existing_id(&path)?;
     let mut conn = pool.get().await?;
+    let id = existing_id(&mut conn, &path).await?;
     match article_write::pub_status(&mut conn, id).await?.as_deref() {
         None => Err(ApiError::not_found("article", &path)),
         Some("canceled") => Err(ApiError::Gone(format!(
@@ -198,8 +198,9 @@ pub struct BatchResult {
 /// blocks or undoes the others. Send a JSON array, or NDJSON with `Content-Type: application/x-ndjson`.
 #[utoipa::path(
     tag = "articles",
-    path = "/v1/articles/batch",
-    request_body(content = Vec<ArticleInput>, content_type = "application/json"),
+    request_body(content = Vec<Object>, content_type = "application/json",
+        description = "An array of `ArticleInput` objects, or one per line as `application/x-ndjson`. \
+            Each item is checked on its own: one that is not a valid `ArticleInput` is reported in its result."),
     security(("api_key" = ["write"])),
     responses((status = 200, description = "Each item's result, in order", body = BatchResult), WriteErrors)
 )]
@@ -216,6 +217,17 @@ pub async fn upsert_batch(
         split_ndjson(&body).map(from_json).collect()
     } else {
         let values: Vec<serde_json::Value> = from_json(&body)?;
+        // Items are checked one by one, but an item that is not even an object breaks the
+        // documented shape of the whole request.
+        let not_objects: Vec<FieldError> = values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.is_object())
+            .map(|(i, _)| FieldError::new(format!("[{i}]"), "must be an object"))
+            .collect();
+        if !not_objects.is_empty() {
+            return Err(ApiError::Validation(not_objects));
+        }
         values
             .into_iter()
             .map(|v| from_json(&serde_json::to_vec(&v).unwrap_or_default()))
@@ -232,7 +244,7 @@ pub async fn upsert_batch(
     let gazetteer = gazetteer.get(&mut conn).await?;
     let mut results = Vec::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {
-        let stored = match item.and_then(|input| input.validate(&topics)) {
+        let stored = match item.and_then(|input| input.validate(&topics, false)) {
             Ok(draft) => article_write::upsert_article(&mut conn, &draft, &gazetteer)
                 .await
                 .map_err(ApiError::from),
@@ -292,7 +304,7 @@ async fn write_replacement(
         return Err(ApiError::not_found("article", key));
     }
     let topics = known_topics(conn, input.topics.iter()).await?;
-    let draft = input.validate(&topics)?;
+    let draft = input.validate(&topics, true)?;
     let gazetteer = gazetteer.get(conn).await?;
     article_write::replace_article_by_id(conn, id, &draft, &gazetteer).await?;
     let article = load_article(conn, &ArticleRef::Id(id), key).await?;
@@ -321,11 +333,15 @@ fn current_input(article: &Article) -> serde_json::Value {
     })
 }
 
-fn existing_id(key: &str) -> Result<ArticleId, ApiError> {
-    match article_ref(key)? {
-        ArticleRef::Id(id) => Ok(id),
-        ArticleRef::Slug(_) => Err(ApiError::not_found("article", key)),
-    }
+/// The id of the article a path names, whatever its status.
+async fn existing_id(
+    conn: &mut diesel_async::AsyncPgConnection,
+    key: &str,
+) -> Result<ArticleId, ApiError> {
+    crate::store::articles::find_article(conn, &article_ref(key)?)
+        .await?
+        .map(|row| row.id)
+        .ok_or_else(|| ApiError::not_found("article", key))
 }
 
 async fn known_topics<'a>(

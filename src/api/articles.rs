@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{AuthorRef, QueryParams, TopicRef, check_slug, text_param};
 use crate::db::DbPool;
-use crate::error::{ApiError, ItemErrors, ListErrors};
+use crate::error::{ApiError, ArticleErrors, ListErrors};
 use crate::pagination::{
     DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, malformed_cursor, page_response, page_size,
 };
@@ -435,7 +435,7 @@ pub async fn list_articles(
             example = "us-formally-rejects-russias-top-security-demands")),
     responses(
         (status = 200, description = "The article", body = Article),
-        ItemErrors,
+        ArticleErrors,
     )
 )]
 #[get("/articles/{id_or_slug}")]
