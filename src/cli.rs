@@ -37,12 +37,43 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Import articles: NDJSON of the `POST /v1/articles` body, IPTC ninjs 2.x/3.x documents, or
+    /// HuffPost News Category JSON Lines. Idempotent; exits non-zero if any item failed.
+    Import {
+        #[command(flatten)]
+        db: DatabaseSettings,
+        /// Files to import.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
+    /// Link every stored article again to the entities its text names (after the gazetteer grew).
+    Relink {
+        #[command(flatten)]
+        db: DatabaseSettings,
+    },
+    /// Manage the topic taxonomy.
+    Topics {
+        #[command(flatten)]
+        db: DatabaseSettings,
+        #[command(subcommand)]
+        action: TopicsCommand,
+    },
     /// Manage API keys: writes need one with the `write` scope.
     Keys {
         #[command(flatten)]
         db: DatabaseSettings,
         #[command(subcommand)]
         action: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TopicsCommand {
+    /// Load IPTC Media Topics (codes, English labels, definitions, hierarchy) from IPTC's JSON
+    /// (`cptall-en-GB.json`). Topics are matched by code; running it twice changes nothing.
+    ImportIptc {
+        /// The IPTC Media Topics JSON file.
+        file: std::path::PathBuf,
     },
 }
 

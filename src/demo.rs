@@ -116,6 +116,12 @@ impl fmt::Display for DemoReport {
     }
 }
 
+/// HuffPost section name → topic slug, as the demo taxonomy maps them.
+pub fn huffpost_topics() -> HashMap<String, String> {
+    let set: DemoSet = serde_json::from_str(TURAN).expect("data/demo/turan.json is valid");
+    set.huffpost_topics
+}
+
 /// Loads the demo set in one transaction.
 pub async fn load(conn: &mut AsyncPgConnection) -> QueryResult<DemoReport> {
     let set: DemoSet = serde_json::from_str(TURAN).expect("data/demo/turan.json is valid");
@@ -273,7 +279,7 @@ async fn load_set(
 }
 
 /// The people in a HuffPost byline such as `"Carla K. Johnson, AP"`.
-fn byline_people(byline: &str) -> impl Iterator<Item = &str> {
+pub fn byline_people(byline: &str) -> impl Iterator<Item = &str> {
     byline.split(',').map(str::trim).filter(|name| {
         !name.is_empty() && !NOT_PEOPLE.contains(name) && !slug::slugify(name).is_empty()
     })

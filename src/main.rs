@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use dateline::cli::{Cli, Command, KeysCommand};
+use dateline::cli::{Cli, Command, KeysCommand, TopicsCommand};
 use dateline::startup::{Application, Database};
 use dateline::store::keys as api_keys;
 use dateline::{db, demo, openapi};
@@ -14,6 +14,14 @@ fn main() -> ExitCode {
             Database::open(&db).map(|_| println!("migrations are up to date"))
         }
         Command::Demo { db } => Database::open(&db).and_then(|database| load_demo(&database.url)),
+        Command::Import { db, files } => {
+            Database::open(&db).and_then(|database| import(&database.url, &files))
+        }
+        Command::Relink { db } => Database::open(&db).and_then(|database| relink(&database.url)),
+        Command::Topics {
+            db,
+            action: TopicsCommand::ImportIptc { file },
+        } => Database::open(&db).and_then(|database| import_iptc(&database.url, &file)),
         Command::Keys { db, action } => {
             Database::open(&db).and_then(|database| keys(&database.url, action))
         }
@@ -121,6 +129,51 @@ fn keys(database_url: &str, action: KeysCommand) -> Result<(), String> {
                 println!("revoked {revoked} key(s)");
             }
         }
+        Ok(())
+    })
+}
+
+fn import(database_url: &str, files: &[std::path::PathBuf]) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async {
+        let pool = db::build_pool(database_url, 1)?;
+        let mut conn = pool
+            .get()
+            .await
+            .map_err(|e| format!("cannot connect: {e}"))?;
+        let report = dateline::import::import_files(&mut conn, files).await?;
+        println!("import: {report}");
+        if report.failed > 0 {
+            return Err(format!("{} item(s) failed", report.failed));
+        }
+        Ok(())
+    })
+}
+
+fn relink(database_url: &str) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async {
+        let pool = db::build_pool(database_url, 1)?;
+        let mut conn = pool
+            .get()
+            .await
+            .map_err(|e| format!("cannot connect: {e}"))?;
+        let changed = dateline::relink::relink_all(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!("relink: {changed} article(s) changed");
+        Ok(())
+    })
+}
+
+fn import_iptc(database_url: &str, file: &std::path::Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    actix_web::rt::System::new().block_on(async {
+        let pool = db::build_pool(database_url, 1)?;
+        let mut conn = pool
+            .get()
+            .await
+            .map_err(|e| format!("cannot connect: {e}"))?;
+        let report = dateline::iptc::import_media_topics(&mut conn, &text).await?;
+        println!("topics: {report}");
         Ok(())
     })
 }

@@ -432,3 +432,119 @@ async fn ensure_entities(
         .load(conn)
         .await
 }
+
+/// A page of articles' text, in id order after `after`, for re-linking.
+pub async fn texts_after(
+    conn: &mut AsyncPgConnection,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<(ArticleId, String, Option<String>, Option<String>)>> {
+    articles::table
+        .filter(articles::id.gt(after))
+        .order(articles::id.asc())
+        .limit(limit)
+        .select((
+            articles::id,
+            articles::headline,
+            articles::lead,
+            articles::body,
+        ))
+        .load(conn)
+        .await
+}
+
+pub async fn count_articles(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    articles::table.count().get_result(conn).await
+}
+
+/// Sets an article's `mentions` links to what the gazetteer finds in its text; the entities it is
+/// `about` keep that relation with fresh counts. Returns whether anything changed.
+pub async fn relink_article(
+    conn: &mut AsyncPgConnection,
+    id: ArticleId,
+    text: &str,
+    gazetteer: &Gazetteer,
+) -> QueryResult<bool> {
+    let found = gazetteer.mentions(text);
+    conn.transaction(async |conn| {
+        let current: Vec<(EntityId, i32, String, DateTime<Utc>)> = article_entities::table
+            .filter(article_entities::article_id.eq(id.0))
+            .select((
+                article_entities::entity_id,
+                article_entities::mentions,
+                article_entities::rel,
+                article_entities::published_at,
+            ))
+            .load(conn)
+            .await?;
+        let Some(at) = current.iter().map(|c| c.3).next() else {
+            if found.is_empty() {
+                return Ok(false);
+            }
+            let at: DateTime<Utc> = articles::table
+                .find(id.0)
+                .select(articles::published_at)
+                .first(conn)
+                .await?;
+            insert_mentions(
+                conn,
+                id,
+                at,
+                found.iter().map(|(e, n)| (*e, *n, "mentions")),
+            )
+            .await?;
+            return Ok(true);
+        };
+        let mut wanted: HashMap<EntityId, (i32, &str)> =
+            found.iter().map(|(e, n)| (*e, (*n, "mentions"))).collect();
+        for (entity, _, rel, _) in &current {
+            if rel == "about" {
+                let n = found.get(entity).copied().unwrap_or(0);
+                wanted.insert(*entity, (n, "about"));
+            }
+        }
+        let mut now: Vec<(EntityId, i32, &str)> = current
+            .iter()
+            .map(|(e, n, r, _)| (*e, *n, r.as_str()))
+            .collect();
+        let mut next: Vec<(EntityId, i32, &str)> =
+            wanted.iter().map(|(e, (n, r))| (*e, *n, *r)).collect();
+        now.sort_by_key(|x| x.0.0);
+        next.sort_by_key(|x| x.0.0);
+        if now == next {
+            return Ok(false);
+        }
+        diesel::delete(article_entities::table.filter(article_entities::article_id.eq(id.0)))
+            .execute(conn)
+            .await?;
+        insert_mentions(conn, id, at, next.into_iter()).await?;
+        Ok(true)
+    })
+    .await
+}
+
+async fn insert_mentions<'a>(
+    conn: &mut AsyncPgConnection,
+    id: ArticleId,
+    at: DateTime<Utc>,
+    links: impl Iterator<Item = (EntityId, i32, &'a str)>,
+) -> QueryResult<()> {
+    let rows: Vec<_> = links
+        .map(|(entity, n, rel)| {
+            (
+                article_entities::article_id.eq(id.0),
+                article_entities::entity_id.eq(entity.0),
+                article_entities::mentions.eq(n),
+                article_entities::rel.eq(rel),
+                article_entities::published_at.eq(at),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        diesel::insert_into(article_entities::table)
+            .values(rows)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -97,3 +97,60 @@ pub async fn list_topics(
     }
     query.load(conn).await
 }
+
+/// A topic from the IPTC vocabulary.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = topics)]
+pub struct IptcTopic {
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub iptc_code: String,
+}
+
+pub async fn all_slugs(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
+    topics::table.select(topics::slug).load(conn).await
+}
+
+pub async fn iptc_codes(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
+    topics::table
+        .filter(topics::iptc_code.is_not_null())
+        .select(topics::iptc_code.assume_not_null())
+        .load(conn)
+        .await
+}
+
+/// Inserts topics whose code is new; returns how many.
+pub async fn insert_iptc_topics(
+    conn: &mut AsyncPgConnection,
+    new: &[IptcTopic],
+) -> QueryResult<usize> {
+    let mut added = 0;
+    for chunk in new.chunks(500) {
+        added += diesel::insert_into(topics::table)
+            .values(chunk)
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    Ok(added)
+}
+
+/// Sets the parent of each (code, parent code) pair where the topic has none; returns how many.
+pub async fn link_iptc_parents(
+    conn: &mut AsyncPgConnection,
+    pairs: &[(String, String)],
+) -> QueryResult<usize> {
+    let mut linked = 0;
+    for (code, parent_code) in pairs {
+        linked += diesel::sql_query(
+            "UPDATE topics SET parent_id = p.id FROM topics p \
+             WHERE topics.iptc_code = $1 AND p.iptc_code = $2 AND topics.parent_id IS NULL AND p.id <> topics.id",
+        )
+        .bind::<diesel::sql_types::Text, _>(code)
+        .bind::<diesel::sql_types::Text, _>(parent_code)
+        .execute(conn)
+        .await?;
+    }
+    Ok(linked)
+}

@@ -7,6 +7,7 @@ mod entities;
 mod errors;
 mod harness;
 mod health;
+mod import;
 mod openapi;
 mod topics;
 mod writes;
