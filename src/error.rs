@@ -210,6 +210,9 @@ impl From<DieselError> for ApiError {
                     |c| format!("conflicts with an existing resource ({c})"),
                 ))
             }
+            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                Self::Conflict("other resources still refer to this one".to_owned())
+            }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 Self::Unavailable(err.to_string())
             }
@@ -255,6 +258,8 @@ fn allowed_methods(pattern: &str) -> &'static str {
         "/v1/articles" => "GET, POST",
         "/v1/articles/batch" => "POST",
         "/v1/articles/{id_or_slug}" => "GET, PUT, PATCH, DELETE",
+        "/v1/authors" | "/v1/entities" | "/v1/topics" => "GET, POST",
+        "/v1/authors/{slug}" | "/v1/entities/{slug}" | "/v1/topics/{slug}" => "GET, PUT, DELETE",
         _ => "GET",
     }
 }

@@ -301,7 +301,19 @@ impl ArticleInput {
     }
 }
 
-fn non_empty(value: &Option<String>) -> Option<String> {
+/// Adds an error when a text field holds NUL or is longer than `max` characters.
+pub fn check_text(errors: &mut Vec<FieldError>, field: &str, value: Option<&str>, max: usize) {
+    if let Some(value) = value {
+        if value.contains('\0') {
+            errors.push(FieldError::new(field, "must not contain NUL characters"));
+        }
+        if value.chars().count() > max {
+            errors.push(FieldError::new(field, format!("at most {max} characters")));
+        }
+    }
+}
+
+pub fn non_empty(value: &Option<String>) -> Option<String> {
     value
         .as_deref()
         .map(str::trim)
@@ -310,7 +322,7 @@ fn non_empty(value: &Option<String>) -> Option<String> {
 }
 
 /// (slug, name) from a name and an optional explicit slug.
-fn named_slug(name: &str, slug: Option<&String>) -> Result<(String, String), String> {
+pub fn named_slug(name: &str, slug: Option<&String>) -> Result<(String, String), String> {
     let name = name.trim();
     if name.is_empty() || name.contains('\0') || name.chars().count() > 200 {
         return Err("needs a name of 1 to 200 characters".to_owned());

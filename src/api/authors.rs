@@ -1,13 +1,17 @@
 //! `/v1/authors`.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::article_input::{check_text, named_slug, non_empty, parse_json};
 use super::articles::{ArticleListParams, ArticleSummary, ListScope, article_page};
+use super::auth::WriteKey;
 use super::{MAX_PREFIX_CHARS, QueryParams, check_slug, text_param};
 use crate::db::DbPool;
-use crate::error::{ApiError, ItemErrors, ListErrors};
+use crate::error::{ApiError, FieldError, ItemErrors, ListErrors, WriteErrors};
 use crate::pagination::{
     DEFAULT_LIMIT, Page, decode_slug_cursor, encode_cursor, more_after, page_response, page_size,
 };
@@ -129,4 +133,126 @@ pub async fn list_author_articles(
     let slug = path.into_inner();
     check_slug("author", &slug)?;
     article_page(&req, &pool, ListScope::Author(slug), params.0).await
+}
+
+/// An author to create or update.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Alex Raufoglu", "bio": "TURAN's Washington correspondent."}))]
+pub struct AuthorWrite {
+    /// The name as printed in bylines.
+    #[schema(min_length = 1)]
+    pub name: String,
+    /// The URL handle; derived from the name when absent. It cannot change later.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// A short biography.
+    #[serde(default)]
+    pub bio: Option<String>,
+    /// The author's own page.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl AuthorWrite {
+    fn validate(&self) -> Result<(String, String), ApiError> {
+        let mut errors = Vec::new();
+        check_text(&mut errors, "bio", self.bio.as_deref(), 5_000);
+        check_text(&mut errors, "url", self.url.as_deref(), 2_000);
+        let named =
+            named_slug(&self.name, self.slug.as_ref()).map_err(|m| FieldError::new("name", m));
+        match named {
+            Ok(pair) if errors.is_empty() => Ok(pair),
+            Ok(_) => Err(ApiError::Validation(errors)),
+            Err(e) => {
+                errors.insert(0, e);
+                Err(ApiError::Validation(errors))
+            }
+        }
+    }
+}
+
+/// Creates an author.
+#[utoipa::path(
+    tag = "authors",
+    request_body(content = AuthorWrite, content_type = "application/json"),
+    security(("api_key" = ["write"])),
+    responses((status = 201, description = "Created", body = Author, headers(("Location" = String, description = "The author's URL"))), WriteErrors)
+)]
+#[post("/authors")]
+pub async fn create_author(
+    req: HttpRequest,
+    _key: WriteKey,
+    pool: web::Data<DbPool>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input: AuthorWrite = parse_json(&req, &body)?;
+    let (slug, name) = input.validate()?;
+    let mut conn = pool.get().await?;
+    let row = store::create_author(
+        &mut conn,
+        &slug,
+        &name,
+        non_empty(&input.bio).as_deref(),
+        non_empty(&input.url).as_deref(),
+    )
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/authors/{}", row.slug)))
+        .json(Author::from(row)))
+}
+
+/// Updates an author's name, biography and page.
+#[utoipa::path(
+    tag = "authors",
+    params(("slug" = String, Path, description = "The author's slug", example = "alex-raufoglu")),
+    request_body(content = AuthorWrite, content_type = "application/json"),
+    security(("api_key" = ["write"])),
+    responses((status = 200, description = "The author as stored", body = Author), WriteErrors)
+)]
+#[put("/authors/{slug}")]
+pub async fn update_author(
+    req: HttpRequest,
+    _key: WriteKey,
+    pool: web::Data<DbPool>,
+    path: web::Path<String>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path.into_inner();
+    check_slug("author", &slug)?;
+    let input: AuthorWrite = parse_json(&req, &body)?;
+    let (_, name) = input.validate()?;
+    let mut conn = pool.get().await?;
+    let row = store::update_author(
+        &mut conn,
+        &slug,
+        &name,
+        non_empty(&input.bio).as_deref(),
+        non_empty(&input.url).as_deref(),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("author", &slug))?;
+    Ok(HttpResponse::Ok().json(Author::from(row)))
+}
+
+/// Deletes an author who has no bylines (409 otherwise).
+#[utoipa::path(
+    tag = "authors",
+    params(("slug" = String, Path, description = "The author's slug", example = "alex-raufoglu")),
+    security(("api_key" = ["write"])),
+    responses((status = 204, description = "Deleted"), WriteErrors)
+)]
+#[delete("/authors/{slug}")]
+pub async fn delete_author(
+    _key: WriteKey,
+    pool: web::Data<DbPool>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path.into_inner();
+    check_slug("author", &slug)?;
+    let mut conn = pool.get().await?;
+    match store::delete_author(&mut conn, &slug).await? {
+        0 => Err(ApiError::not_found("author", &slug)),
+        _ => Ok(HttpResponse::NoContent().finish()),
+    }
 }

@@ -1,17 +1,21 @@
 //! `/v1/entities`.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::article_input::{check_text, named_slug, non_empty, parse_json};
 use super::articles::{ArticleListParams, ArticleSummary, ListScope, article_page};
+use super::auth::WriteKey;
 use super::{MAX_PREFIX_CHARS, QueryParams, check_slug, text_param};
 use crate::db::DbPool;
-use crate::error::{ApiError, ItemErrors, ListErrors};
+use crate::error::{ApiError, FieldError, ItemErrors, ListErrors, WriteErrors};
 use crate::pagination::{
     DEFAULT_LIMIT, Page, decode_slug_cursor, encode_cursor, more_after, page_response, page_size,
 };
-use crate::store::entities::{self as store, EntityRow};
+use crate::store::entities::{self as store, EntityFields, EntityRow};
 
 /// What kind of thing an entity is.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -199,4 +203,157 @@ pub async fn list_entity_articles(
     let slug = path.into_inner();
     check_slug("entity", &slug)?;
     article_page(&req, &pool, ListScope::Entity(slug), params.0).await
+}
+
+/// An entity to create or update.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Antony Blinken", "kind": "person", "aliases": ["Blinken", "Tony Blinken"],
+    "description": "U.S. Secretary of State from 2021 to 2025."}))]
+pub struct EntityWrite {
+    /// The canonical name.
+    #[schema(min_length = 1)]
+    pub name: String,
+    /// What kind of thing it is.
+    pub kind: EntityKind,
+    /// The URL handle; derived from the name when absent. It cannot change later.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// Other names texts use for it; entity linking finds these too.
+    #[serde(default)]
+    #[schema(max_items = 100)]
+    pub aliases: Vec<String>,
+    /// A one-line description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The Wikidata item, e.g. `Q7184`.
+    #[serde(default)]
+    #[schema(pattern = "^Q[1-9][0-9]*$")]
+    pub wikidata_id: Option<String>,
+}
+
+impl EntityWrite {
+    fn validate(&self) -> Result<(String, EntityFields), ApiError> {
+        let mut errors = Vec::new();
+        let named = named_slug(&self.name, self.slug.as_ref())
+            .map_err(|m| errors.push(FieldError::new("name", m)));
+        if self.aliases.len() > 100 {
+            errors.push(FieldError::new("aliases", "at most 100"));
+        }
+        let mut aliases = Vec::new();
+        for (i, alias) in self.aliases.iter().enumerate() {
+            let alias = alias.trim();
+            if alias.is_empty() || alias.contains('\0') || alias.chars().count() > 200 {
+                errors.push(FieldError::new(
+                    format!("aliases[{i}]"),
+                    "needs 1 to 200 characters",
+                ));
+            } else if !aliases.iter().any(|a| a == alias) {
+                aliases.push(alias.to_owned());
+            }
+        }
+        check_text(
+            &mut errors,
+            "description",
+            self.description.as_deref(),
+            5_000,
+        );
+        let wikidata_id = non_empty(&self.wikidata_id);
+        if wikidata_id.as_deref().is_some_and(|q| {
+            !(q.len() > 1
+                && q.starts_with('Q')
+                && !q[1..].starts_with('0')
+                && q[1..].bytes().all(|b| b.is_ascii_digit()))
+        }) {
+            errors.push(FieldError::new(
+                "wikidata_id",
+                "must be a Wikidata item id such as `Q7184`",
+            ));
+        }
+        match named {
+            Ok((slug, name)) if errors.is_empty() => Ok((
+                slug,
+                EntityFields {
+                    name,
+                    kind: self.kind.as_db().to_owned(),
+                    aliases,
+                    description: non_empty(&self.description),
+                    wikidata_id,
+                },
+            )),
+            _ => Err(ApiError::Validation(errors)),
+        }
+    }
+}
+
+/// Creates an entity; later writes link it wherever their text names it.
+#[utoipa::path(
+    tag = "entities",
+    request_body(content = EntityWrite, content_type = "application/json"),
+    security(("api_key" = ["write"])),
+    responses((status = 201, description = "Created", body = Entity, headers(("Location" = String, description = "The entity's URL"))), WriteErrors)
+)]
+#[post("/entities")]
+pub async fn create_entity(
+    req: HttpRequest,
+    _key: WriteKey,
+    pool: web::Data<DbPool>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input: EntityWrite = parse_json(&req, &body)?;
+    let (slug, fields) = input.validate()?;
+    let mut conn = pool.get().await?;
+    let row = store::create_entity(&mut conn, &slug, &fields).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/entities/{}", row.slug)))
+        .json(Entity::from(row)))
+}
+
+/// Updates an entity: name, kind, aliases, description, Wikidata id.
+#[utoipa::path(
+    tag = "entities",
+    params(("slug" = String, Path, description = "The entity's slug", example = "antony-blinken")),
+    request_body(content = EntityWrite, content_type = "application/json"),
+    security(("api_key" = ["write"])),
+    responses((status = 200, description = "The entity as stored", body = Entity), WriteErrors)
+)]
+#[put("/entities/{slug}")]
+pub async fn update_entity(
+    req: HttpRequest,
+    _key: WriteKey,
+    pool: web::Data<DbPool>,
+    path: web::Path<String>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path.into_inner();
+    check_slug("entity", &slug)?;
+    let input: EntityWrite = parse_json(&req, &body)?;
+    let (_, fields) = input.validate()?;
+    let mut conn = pool.get().await?;
+    let row = store::update_entity(&mut conn, &slug, &fields)
+        .await?
+        .ok_or_else(|| ApiError::not_found("entity", &slug))?;
+    Ok(HttpResponse::Ok().json(Entity::from(row)))
+}
+
+/// Deletes an entity that no article links to (409 otherwise).
+#[utoipa::path(
+    tag = "entities",
+    params(("slug" = String, Path, description = "The entity's slug", example = "antony-blinken")),
+    security(("api_key" = ["write"])),
+    responses((status = 204, description = "Deleted"), WriteErrors)
+)]
+#[delete("/entities/{slug}")]
+pub async fn delete_entity(
+    _key: WriteKey,
+    pool: web::Data<DbPool>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path.into_inner();
+    check_slug("entity", &slug)?;
+    let mut conn = pool.get().await?;
+    match store::delete_entity(&mut conn, &slug).await? {
+        0 => Err(ApiError::not_found("entity", &slug)),
+        _ => Ok(HttpResponse::NoContent().finish()),
+    }
 }

@@ -1,17 +1,21 @@
 //! `/v1/topics`.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::article_input::{check_text, named_slug, non_empty, parse_json};
 use super::articles::{ArticleListParams, ArticleSummary, ListScope, article_page};
+use super::auth::WriteKey;
 use super::{QueryParams, TopicRef, check_slug};
 use crate::db::DbPool;
-use crate::error::{ApiError, ItemErrors, ListErrors};
+use crate::error::{ApiError, FieldError, ItemErrors, ListErrors, WriteErrors};
 use crate::pagination::{
     MAX_LIMIT, Page, decode_slug_cursor, encode_cursor, more_after, page_response, page_size,
 };
-use crate::store::topics::{self as store, ParentFilter, TopicRow};
+use crate::store::topics::{self as store, ParentFilter, TopicFields, TopicRow};
 
 /// A subject in the topic hierarchy.
 #[derive(Debug, Serialize, ToSchema)]
@@ -164,4 +168,184 @@ pub async fn list_topic_articles(
     let slug = path.into_inner();
     check_slug("topic", &slug)?;
     article_page(&req, &pool, ListScope::Topic(slug), params.0).await
+}
+
+/// A topic to create or update.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Diplomacy", "parent": "international-relations", "iptc_code": "medtop:20000639"}))]
+pub struct TopicWrite {
+    /// Display name.
+    #[schema(min_length = 1)]
+    pub name: String,
+    /// The URL handle; derived from the name when absent. It cannot change later.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// What the topic covers.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The parent topic's slug; absent for a top-level topic.
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// The IPTC Media Topic code, e.g. `medtop:20000639`.
+    #[serde(default)]
+    #[schema(pattern = "^medtop:[0-9]{8}$")]
+    pub iptc_code: Option<String>,
+}
+
+impl TopicWrite {
+    /// Checks the fields and resolves the parent; `this` is the topic being updated, whose own
+    /// subtree cannot hold its parent.
+    async fn validate(
+        &self,
+        conn: &mut diesel_async::AsyncPgConnection,
+        this: Option<crate::store::TopicId>,
+    ) -> Result<(String, TopicFields), ApiError> {
+        let mut errors = Vec::new();
+        let named = named_slug(&self.name, self.slug.as_ref())
+            .map_err(|m| errors.push(FieldError::new("name", m)));
+        check_text(
+            &mut errors,
+            "description",
+            self.description.as_deref(),
+            5_000,
+        );
+        let iptc_code = non_empty(&self.iptc_code);
+        if iptc_code.as_deref().is_some_and(|c| {
+            !c.strip_prefix("medtop:")
+                .is_some_and(|d| d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()))
+        }) {
+            errors.push(FieldError::new(
+                "iptc_code",
+                "must be an IPTC Media Topic code such as `medtop:20000639`",
+            ));
+        }
+        let mut parent_id = None;
+        if let Some(parent) = non_empty(&self.parent) {
+            let found = if parent.contains('\0') {
+                None
+            } else {
+                store::find_topic(conn, &parent).await?
+            };
+            match found {
+                None => errors.push(FieldError::new(
+                    "parent",
+                    format!("unknown topic `{}`", parent.replace('\0', "")),
+                )),
+                Some(p) => {
+                    if let Some(this) = this
+                        && store::is_in_subtree(conn, this, p.id).await?
+                    {
+                        errors.push(FieldError::new(
+                            "parent",
+                            "a topic cannot sit under itself or its own subtopics",
+                        ));
+                    }
+                    parent_id = Some(p.id.0);
+                }
+            }
+        }
+        match named {
+            Ok((slug, name)) if errors.is_empty() => Ok((
+                slug,
+                TopicFields {
+                    name,
+                    description: non_empty(&self.description),
+                    parent_id,
+                    iptc_code,
+                },
+            )),
+            _ => Err(ApiError::Validation(errors)),
+        }
+    }
+}
+
+async fn topic_view(
+    conn: &mut diesel_async::AsyncPgConnection,
+    slug: &str,
+) -> Result<TopicDetail, ApiError> {
+    let row = store::find_topic(conn, slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("topic", slug))?;
+    let children = store::children(conn, row.id).await?;
+    Ok(TopicDetail {
+        topic: row.into(),
+        children: children.into_iter().map(TopicRef::from).collect(),
+    })
+}
+
+/// Creates a topic.
+#[utoipa::path(
+    tag = "topics",
+    request_body(content = TopicWrite, content_type = "application/json"),
+    security(("api_key" = ["write"])),
+    responses((status = 201, description = "Created", body = TopicDetail, headers(("Location" = String, description = "The topic's URL"))), WriteErrors)
+)]
+#[post("/topics")]
+pub async fn create_topic(
+    req: HttpRequest,
+    _key: WriteKey,
+    pool: web::Data<DbPool>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let input: TopicWrite = parse_json(&req, &body)?;
+    let mut conn = pool.get().await?;
+    let (slug, fields) = input.validate(&mut conn, None).await?;
+    store::create_topic(&mut conn, &slug, &fields).await?;
+    let view = topic_view(&mut conn, &slug).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/topics/{slug}")))
+        .json(view))
+}
+
+/// Updates a topic; moving it under another parent re-files its articles under the new ancestors.
+#[utoipa::path(
+    tag = "topics",
+    params(("slug" = String, Path, description = "The topic's slug", example = "diplomacy")),
+    request_body(content = TopicWrite, content_type = "application/json"),
+    security(("api_key" = ["write"])),
+    responses((status = 200, description = "The topic as stored", body = TopicDetail), WriteErrors)
+)]
+#[put("/topics/{slug}")]
+pub async fn update_topic(
+    req: HttpRequest,
+    _key: WriteKey,
+    pool: web::Data<DbPool>,
+    path: web::Path<String>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path.into_inner();
+    check_slug("topic", &slug)?;
+    let input: TopicWrite = parse_json(&req, &body)?;
+    let mut conn = pool.get().await?;
+    let this = store::find_topic(&mut conn, &slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("topic", &slug))?;
+    let (_, fields) = input.validate(&mut conn, Some(this.id)).await?;
+    store::update_topic(&mut conn, &slug, &fields)
+        .await?
+        .ok_or_else(|| ApiError::not_found("topic", &slug))?;
+    Ok(HttpResponse::Ok().json(topic_view(&mut conn, &slug).await?))
+}
+
+/// Deletes a topic with no subtopics and no articles (409 otherwise).
+#[utoipa::path(
+    tag = "topics",
+    params(("slug" = String, Path, description = "The topic's slug", example = "diplomacy")),
+    security(("api_key" = ["write"])),
+    responses((status = 204, description = "Deleted"), WriteErrors)
+)]
+#[delete("/topics/{slug}")]
+pub async fn delete_topic(
+    _key: WriteKey,
+    pool: web::Data<DbPool>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = path.into_inner();
+    check_slug("topic", &slug)?;
+    let mut conn = pool.get().await?;
+    match store::delete_topic(&mut conn, &slug).await? {
+        0 => Err(ApiError::not_found("topic", &slug)),
+        _ => Ok(HttpResponse::NoContent().finish()),
+    }
 }

@@ -52,3 +52,50 @@ pub async fn list_authors(
     }
     query.load(conn).await
 }
+
+/// Creates an author; a taken slug is a unique violation (409).
+pub async fn create_author(
+    conn: &mut AsyncPgConnection,
+    slug: &str,
+    name: &str,
+    bio: Option<&str>,
+    url: Option<&str>,
+) -> QueryResult<AuthorRow> {
+    diesel::insert_into(authors::table)
+        .values((
+            authors::slug.eq(slug),
+            authors::name.eq(name),
+            authors::bio.eq(bio),
+            authors::url.eq(url),
+        ))
+        .returning(AuthorRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn update_author(
+    conn: &mut AsyncPgConnection,
+    slug: &str,
+    name: &str,
+    bio: Option<&str>,
+    url: Option<&str>,
+) -> QueryResult<Option<AuthorRow>> {
+    diesel::update(authors::table.filter(authors::slug.eq(slug)))
+        .set((
+            authors::name.eq(name),
+            authors::bio.eq(bio),
+            authors::url.eq(url),
+            authors::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(AuthorRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Deletes an author without bylines (one with bylines is a foreign-key violation, 409).
+pub async fn delete_author(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<usize> {
+    diesel::delete(authors::table.filter(authors::slug.eq(slug)))
+        .execute(conn)
+        .await
+}

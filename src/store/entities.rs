@@ -84,3 +84,46 @@ pub async fn change_stamp(
         .first(conn)
         .await
 }
+
+/// An entity's fields as written.
+#[derive(Debug, Clone, AsChangeset, Insertable)]
+#[diesel(table_name = entities, treat_none_as_null = true)]
+pub struct EntityFields {
+    pub name: String,
+    pub kind: String,
+    pub aliases: Vec<String>,
+    pub description: Option<String>,
+    pub wikidata_id: Option<String>,
+}
+
+pub async fn create_entity(
+    conn: &mut AsyncPgConnection,
+    slug: &str,
+    fields: &EntityFields,
+) -> QueryResult<EntityRow> {
+    diesel::insert_into(entities::table)
+        .values((entities::slug.eq(slug), fields))
+        .returning(EntityRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn update_entity(
+    conn: &mut AsyncPgConnection,
+    slug: &str,
+    fields: &EntityFields,
+) -> QueryResult<Option<EntityRow>> {
+    diesel::update(entities::table.filter(entities::slug.eq(slug)))
+        .set((fields, entities::updated_at.eq(diesel::dsl::now)))
+        .returning(EntityRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Deletes an entity no article links to (else a foreign-key violation, 409).
+pub async fn delete_entity(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<usize> {
+    diesel::delete(entities::table.filter(entities::slug.eq(slug)))
+        .execute(conn)
+        .await
+}

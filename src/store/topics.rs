@@ -154,3 +154,112 @@ pub async fn link_iptc_parents(
     }
     Ok(linked)
 }
+
+/// A topic's fields as written; `parent_id` already resolved.
+#[derive(Debug, Clone, AsChangeset, Insertable)]
+#[diesel(table_name = topics, treat_none_as_null = true)]
+pub struct TopicFields {
+    pub name: String,
+    pub description: Option<String>,
+    pub parent_id: Option<i32>,
+    pub iptc_code: Option<String>,
+}
+
+pub async fn create_topic(
+    conn: &mut AsyncPgConnection,
+    slug: &str,
+    fields: &TopicFields,
+) -> QueryResult<TopicId> {
+    diesel::insert_into(topics::table)
+        .values((topics::slug.eq(slug), fields))
+        .returning(topics::id)
+        .get_result(conn)
+        .await
+}
+
+/// Updates a topic; when its parent changes, the topic closure of every article filed under it is
+/// rebuilt in the same transaction. Returns `None` for an unknown slug.
+pub async fn update_topic(
+    conn: &mut AsyncPgConnection,
+    slug: &str,
+    fields: &TopicFields,
+) -> QueryResult<Option<TopicId>> {
+    use diesel_async::AsyncConnection;
+    let fields = fields.clone();
+    let slug = slug.to_owned();
+    conn.transaction(async |conn| {
+        let Some((id, old_parent)) = topics::table
+            .filter(topics::slug.eq(&slug))
+            .select((topics::id, topics::parent_id))
+            .for_update()
+            .first::<(TopicId, Option<i32>)>(conn)
+            .await
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        diesel::update(topics::table.find(id.0))
+            .set((&fields, topics::updated_at.eq(diesel::dsl::now)))
+            .execute(conn)
+            .await?;
+        if old_parent != fields.parent_id {
+            rebuild_closure_under(conn, id).await?;
+        }
+        Ok(Some(id))
+    })
+    .await
+}
+
+/// Re-derives the ancestor rows of every article filed under `topic`.
+async fn rebuild_closure_under(conn: &mut AsyncPgConnection, topic: TopicId) -> QueryResult<()> {
+    let affected = "SELECT article_id FROM article_topics WHERE topic_id = $1";
+    diesel::sql_query(format!(
+        "DELETE FROM article_topics WHERE NOT direct AND article_id IN ({affected})"
+    ))
+    .bind::<diesel::sql_types::Integer, _>(topic.0)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(format!(
+        "INSERT INTO article_topics (article_id, topic_id, direct, published_at) \
+         WITH RECURSIVE up (article_id, topic_id, published_at) AS ( \
+             SELECT at.article_id, t.parent_id, at.published_at FROM article_topics at JOIN topics t ON t.id = at.topic_id \
+             WHERE at.direct AND t.parent_id IS NOT NULL AND at.article_id IN ({affected}) \
+             UNION \
+             SELECT up.article_id, t.parent_id, up.published_at FROM up JOIN topics t ON t.id = up.topic_id \
+             WHERE t.parent_id IS NOT NULL) \
+         SELECT DISTINCT article_id, topic_id, false, published_at FROM up ON CONFLICT DO NOTHING"
+    ))
+    .bind::<diesel::sql_types::Integer, _>(topic.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether `candidate` is `topic` or one of its descendants: such a parent would make a cycle.
+pub async fn is_in_subtree(
+    conn: &mut AsyncPgConnection,
+    topic: TopicId,
+    candidate: TopicId,
+) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        found: bool,
+    }
+    let row: Found = diesel::sql_query(
+        "WITH RECURSIVE up (id) AS (SELECT $2::int4 UNION SELECT t.parent_id FROM topics t JOIN up ON t.id = up.id WHERE t.parent_id IS NOT NULL) \
+         SELECT EXISTS (SELECT 1 FROM up WHERE id = $1) AS found",
+    )
+    .bind::<diesel::sql_types::Integer, _>(topic.0)
+    .bind::<diesel::sql_types::Integer, _>(candidate.0)
+    .get_result(conn)
+    .await?;
+    Ok(row.found)
+}
+
+/// Deletes a topic with no children and no articles (else a foreign-key violation, 409).
+pub async fn delete_topic(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<usize> {
+    diesel::delete(topics::table.filter(topics::slug.eq(slug)))
+        .execute(conn)
+        .await
+}

@@ -117,8 +117,8 @@ async fn unknown_routes_and_wrong_methods_are_problems() {
     app.get("/").await.problem(404);
 
     for request in [
-        TestRequest::post().uri("/v1/topics"),
-        TestRequest::delete().uri("/v1/topics/diplomacy"),
+        TestRequest::patch().uri("/v1/topics"),
+        TestRequest::patch().uri("/v1/topics/diplomacy"),
         TestRequest::put().uri("/healthz"),
     ] {
         let response = app.call(request).await;

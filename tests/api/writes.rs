@@ -456,3 +456,197 @@ async fn wrong_methods_name_the_allowed_ones() {
     response.problem(405);
     assert_eq!(response.header("allow"), Some("GET, PUT, PATCH, DELETE"));
 }
+
+async fn send(app: &TestApp, key: &str, request: TestRequest) -> Response {
+    app.call(request.insert_header(("authorization", format!("Bearer {key}"))))
+        .await
+}
+
+#[actix_web::test]
+async fn authors_entities_and_topics_are_created_updated_and_deleted() {
+    let app = TestApp::with_demo().await;
+    let writer = key(&app, &[Scope::Write]).await;
+
+    let author = send(
+        &app,
+        &writer,
+        TestRequest::post()
+            .uri("/v1/authors")
+            .set_json(json!({"name": "Zoë Ørsted", "bio": "Desk editor"})),
+    )
+    .await;
+    assert_eq!(author.status, 201);
+    assert_eq!(author.header("location"), Some("/v1/authors/zoe-orsted"));
+    let updated = send(
+        &app,
+        &writer,
+        TestRequest::put()
+            .uri("/v1/authors/zoe-orsted")
+            .set_json(json!({"name": "Zoë Ørsted", "bio": "Editor"})),
+    )
+    .await;
+    assert_eq!(updated.json()["bio"], "Editor");
+    send(
+        &app,
+        &writer,
+        TestRequest::post()
+            .uri("/v1/authors")
+            .set_json(json!({"name": "Zoe Orsted"})),
+    )
+    .await
+    .problem(409);
+    send(
+        &app,
+        &writer,
+        TestRequest::delete().uri("/v1/authors/alex-raufoglu"),
+    )
+    .await
+    .problem(409);
+    assert_eq!(
+        send(
+            &app,
+            &writer,
+            TestRequest::delete().uri("/v1/authors/zoe-orsted")
+        )
+        .await
+        .status,
+        204
+    );
+    app.get("/v1/authors/zoe-orsted").await.problem(404);
+
+    // A new entity is linked by the next write that names it, by name or alias.
+    let entity = send(
+        &app,
+        &writer,
+        TestRequest::post().uri("/v1/entities").set_json(json!({"name": "Springfield City Council", "kind": "organisation", "aliases": ["the Council of Springfield"]})),
+    )
+    .await;
+    assert_eq!(entity.status, 201);
+    let created = post(
+        &app,
+        &writer,
+        &json!({"headline": "Budget passes", "body": "Members of the Council of Springfield voted 7-2.",
+        "url": "https://example.com/budget", "published_at": "2024-05-07T10:00:00Z"}),
+    )
+    .await
+    .json();
+    assert!(
+        created["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["slug"] == "springfield-city-council")
+    );
+    send(
+        &app,
+        &writer,
+        TestRequest::delete().uri("/v1/entities/springfield-city-council"),
+    )
+    .await
+    .problem(409);
+    send(
+        &app,
+        &writer,
+        TestRequest::post()
+            .uri("/v1/entities")
+            .set_json(json!({"name": "X", "kind": "planet"})),
+    )
+    .await
+    .problem(422);
+
+    // A new topic under politics files its articles under politics too; moving it re-files them.
+    let topic = send(
+        &app,
+        &writer,
+        TestRequest::post()
+            .uri("/v1/topics")
+            .set_json(json!({"name": "Local budgets", "parent": "government"})),
+    )
+    .await;
+    assert_eq!(topic.status, 201);
+    assert_eq!(topic.json()["parent"], "government");
+    let mut tagged = story(77);
+    tagged["topics"] = json!(["local-budgets"]);
+    let id = post(&app, &writer, &tagged).await.json()["id"].clone();
+    let under = |list: Value| {
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == id)
+    };
+    assert!(under(
+        app.get("/v1/topics/politics/articles?published_after=2024-01-01T00:00:00Z")
+            .await
+            .json()
+    ));
+    let moved = send(
+        &app,
+        &writer,
+        TestRequest::put()
+            .uri("/v1/topics/local-budgets")
+            .set_json(json!({"name": "Local budgets", "parent": "economy-business-and-finance"})),
+    )
+    .await;
+    assert_eq!(
+        moved.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&moved.body)
+    );
+    assert!(!under(
+        app.get("/v1/topics/politics/articles?published_after=2024-01-01T00:00:00Z")
+            .await
+            .json()
+    ));
+    assert!(under(
+        app.get(
+            "/v1/topics/economy-business-and-finance/articles?published_after=2024-01-01T00:00:00Z"
+        )
+        .await
+        .json()
+    ));
+    let cycle = send(
+        &app,
+        &writer,
+        TestRequest::put()
+            .uri("/v1/topics/politics")
+            .set_json(json!({"name": "Politics", "parent": "diplomacy"})),
+    )
+    .await
+    .problem(422);
+    assert_eq!(cycle["errors"][0]["field"], "parent");
+    send(
+        &app,
+        &writer,
+        TestRequest::delete().uri("/v1/topics/local-budgets"),
+    )
+    .await
+    .problem(409);
+    send(
+        &app,
+        &writer,
+        TestRequest::delete().uri("/v1/topics/politics"),
+    )
+    .await
+    .problem(409);
+    let empty = send(
+        &app,
+        &writer,
+        TestRequest::post()
+            .uri("/v1/topics")
+            .set_json(json!({"name": "Unused"})),
+    )
+    .await;
+    assert_eq!(empty.status, 201);
+    assert_eq!(
+        send(
+            &app,
+            &writer,
+            TestRequest::delete().uri("/v1/topics/unused")
+        )
+        .await
+        .status,
+        204
+    );
+}
