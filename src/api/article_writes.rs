@@ -361,9 +361,11 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get("idempotency-key") else {
         return Ok(None);
     };
+    let bytes = value.as_bytes();
+    let visible = bytes.iter().all(|b| (b'!'..=b'~').contains(b));
     match value.to_str() {
-        Ok(key) if !key.trim().is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY => {
-            Ok(Some(key.trim().to_owned()))
+        Ok(key) if visible && (1..=MAX_IDEMPOTENCY_KEY).contains(&bytes.len()) => {
+            Ok(Some(key.to_owned()))
         }
         _ => Err(ApiError::bad_parameter(
             "Idempotency-Key",

@@ -258,7 +258,7 @@ impl EntityWrite {
             self.description.as_deref(),
             5_000,
         );
-        let wikidata_id = non_empty(&self.wikidata_id);
+        let wikidata_id = self.wikidata_id.clone();
         if wikidata_id.as_deref().is_some_and(|q| {
             !(q.len() > 1
                 && q.starts_with('Q')

@@ -210,7 +210,7 @@ impl TopicWrite {
             self.description.as_deref(),
             5_000,
         );
-        let iptc_code = non_empty(&self.iptc_code);
+        let iptc_code = self.iptc_code.clone();
         if iptc_code.as_deref().is_some_and(|c| {
             !c.strip_prefix("medtop:")
                 .is_some_and(|d| d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()))
