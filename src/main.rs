@@ -65,13 +65,8 @@ fn serve(
 }
 
 fn load_demo(database_url: &str) -> Result<(), String> {
-    actix_web::rt::System::new().block_on(async {
-        let pool = db::build_pool(database_url, 1)?;
-        let mut conn = pool
-            .get()
-            .await
-            .map_err(|e| format!("cannot connect: {e}"))?;
-        let report = demo::load(&mut conn)
+    with_connection(database_url, async |conn| {
+        let report = demo::load(conn)
             .await
             .map_err(|e| format!("loading the demo data failed: {e}"))?;
         println!("demo data: {report}");
@@ -80,15 +75,10 @@ fn load_demo(database_url: &str) -> Result<(), String> {
 }
 
 fn keys(database_url: &str, action: KeysCommand) -> Result<(), String> {
-    actix_web::rt::System::new().block_on(async {
-        let pool = db::build_pool(database_url, 1)?;
-        let mut conn = pool
-            .get()
-            .await
-            .map_err(|e| format!("cannot connect: {e}"))?;
+    with_connection(database_url, async |conn| {
         match action {
             KeysCommand::Create { name, scopes } => {
-                let (key, row) = api_keys::create_key(&mut conn, &name, &scopes).await?;
+                let (key, row) = api_keys::create_key(conn, &name, &scopes).await?;
                 eprintln!(
                     "created key {} ({}) for {name}; it is shown only now:",
                     row.id.0, row.prefix
@@ -96,9 +86,7 @@ fn keys(database_url: &str, action: KeysCommand) -> Result<(), String> {
                 println!("{key}");
             }
             KeysCommand::List => {
-                let rows = api_keys::list_keys(&mut conn)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let rows = api_keys::list_keys(conn).await.map_err(|e| e.to_string())?;
                 println!(
                     "{:>4}  {:<12} {:<14} {:<26} name",
                     "id", "prefix", "scopes", "revoked"
@@ -120,7 +108,7 @@ fn keys(database_url: &str, action: KeysCommand) -> Result<(), String> {
                 }
             }
             KeysCommand::Revoke { key } => {
-                let revoked = api_keys::revoke_key(&mut conn, &key)
+                let revoked = api_keys::revoke_key(conn, &key)
                     .await
                     .map_err(|e| e.to_string())?;
                 if revoked == 0 {
@@ -134,13 +122,8 @@ fn keys(database_url: &str, action: KeysCommand) -> Result<(), String> {
 }
 
 fn import(database_url: &str, files: &[std::path::PathBuf]) -> Result<(), String> {
-    actix_web::rt::System::new().block_on(async {
-        let pool = db::build_pool(database_url, 1)?;
-        let mut conn = pool
-            .get()
-            .await
-            .map_err(|e| format!("cannot connect: {e}"))?;
-        let report = dateline::import::import_files(&mut conn, files).await?;
+    with_connection(database_url, async |conn| {
+        let report = dateline::import::import_files(conn, files).await?;
         println!("import: {report}");
         if report.failed > 0 {
             return Err(format!("{} item(s) failed", report.failed));
@@ -150,13 +133,8 @@ fn import(database_url: &str, files: &[std::path::PathBuf]) -> Result<(), String
 }
 
 fn relink(database_url: &str) -> Result<(), String> {
-    actix_web::rt::System::new().block_on(async {
-        let pool = db::build_pool(database_url, 1)?;
-        let mut conn = pool
-            .get()
-            .await
-            .map_err(|e| format!("cannot connect: {e}"))?;
-        let changed = dateline::relink::relink_all(&mut conn)
+    with_connection(database_url, async |conn| {
+        let changed = dateline::relink::relink_all(conn)
             .await
             .map_err(|e| e.to_string())?;
         println!("relink: {changed} article(s) changed");
@@ -166,14 +144,24 @@ fn relink(database_url: &str) -> Result<(), String> {
 
 fn import_iptc(database_url: &str, file: &std::path::Path) -> Result<(), String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    with_connection(database_url, async |conn| {
+        let report = dateline::iptc::import_media_topics(conn, &text).await?;
+        println!("topics: {report}");
+        Ok(())
+    })
+}
+
+/// Runs `work` with one database connection, on a runtime of its own.
+fn with_connection<T>(
+    database_url: &str,
+    work: impl AsyncFnOnce(&mut db::DbConn) -> Result<T, String>,
+) -> Result<T, String> {
     actix_web::rt::System::new().block_on(async {
         let pool = db::build_pool(database_url, 1)?;
         let mut conn = pool
             .get()
             .await
             .map_err(|e| format!("cannot connect: {e}"))?;
-        let report = dateline::iptc::import_media_topics(&mut conn, &text).await?;
-        println!("topics: {report}");
-        Ok(())
+        work(&mut conn).await
     })
 }

@@ -176,3 +176,42 @@ async fn relink_finds_entities_added_after_the_articles() {
         1
     );
 }
+
+#[actix_web::test]
+async fn keys_are_created_listed_and_revoked_from_the_command_line() {
+    let app = TestApp::empty().await;
+    let (ok, created) = dateline(
+        &app,
+        &["keys", "create", "--name", "newsroom", "--scope", "write"],
+    )
+    .await;
+    assert!(ok, "{created}");
+    let key = created
+        .lines()
+        .find(|l| l.starts_with("dl_"))
+        .expect("the key is printed")
+        .to_owned();
+    assert!(key.len() >= 40, "at least 128 random bits: {key}");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) AS n FROM api_keys WHERE key_hash = sha256('{key}'::bytea)"
+        ))
+        .await,
+        1,
+        "only the hash is stored"
+    );
+    let (_, listed) = dateline(&app, &["keys", "list"]).await;
+    assert!(
+        listed.contains(&key[..10]) && listed.contains("newsroom") && !listed.contains(&key),
+        "{listed}"
+    );
+    let (ok, revoked) = dateline(&app, &["keys", "revoke", &key[..10]]).await;
+    assert!(ok, "{revoked}");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NOT NULL")
+            .await,
+        1
+    );
+    let (ok, _) = dateline(&app, &["keys", "revoke", &key[..10]]).await;
+    assert!(!ok, "revoking twice is an error");
+}
