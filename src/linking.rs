@@ -7,11 +7,13 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 
+use crate::db::DbPool;
 use crate::store::{EntityId, entities};
 
 /// The names and aliases of all known entities.
@@ -84,38 +86,95 @@ impl Gazetteer {
 
 /// The gazetteer of the entities in the database, rebuilt when they change. The change stamp is
 /// checked on every use, so a change made by another process is seen at the next write too.
+///
+/// A small gazetteer is rebuilt before the write that sees the change, so that write already
+/// links new names. A large one (over [`SYNC_REBUILD_MAX_FORMS`] forms; 100,000 entities take
+/// about 1.5 s) is rebuilt in the background when a pool is given, and writes go on with the
+/// previous one meanwhile: ingest never waits for it, and `dateline relink` catches up the links
+/// missed in that window. Builds run on the blocking thread pool, never on the async workers.
+#[derive(Clone, Default)]
 pub struct SharedGazetteer {
+    state: Arc<State>,
+    pool: Option<DbPool>,
+}
+
+#[derive(Default)]
+struct State {
     current: tokio::sync::RwLock<(Option<Stamp>, Arc<Gazetteer>)>,
+    rebuilding: AtomicBool,
 }
 
 type Stamp = (i64, Option<chrono::DateTime<chrono::Utc>>);
 
-impl Default for SharedGazetteer {
+pub const SYNC_REBUILD_MAX_FORMS: usize = 20_000;
+
+impl Default for Gazetteer {
     fn default() -> Self {
-        Self {
-            current: tokio::sync::RwLock::new((None, Arc::new(Gazetteer::empty()))),
-        }
+        Self::empty()
     }
 }
 
 impl SharedGazetteer {
+    /// Rebuilds large gazetteers in the background, with connections from `pool`.
+    pub fn with_background_rebuilds(pool: DbPool) -> Self {
+        Self {
+            state: Arc::default(),
+            pool: Some(pool),
+        }
+    }
+
     pub async fn get(&self, conn: &mut AsyncPgConnection) -> QueryResult<Arc<Gazetteer>> {
         let stamp = entities::change_stamp(conn).await?;
-        {
-            let current = self.current.read().await;
-            if current.0 == Some(stamp) {
-                return Ok(current.1.clone());
-            }
+        let (cached_stamp, cached) = {
+            let current = self.state.current.read().await;
+            (current.0, current.1.clone())
+        };
+        if cached_stamp == Some(stamp) {
+            return Ok(cached);
         }
-        let forms = entities::surface_forms(conn).await?;
-        let gazetteer = Arc::new(Gazetteer::build(forms.iter().map(|(id, name, aliases)| {
+        if let Some(pool) = &self.pool
+            && cached_stamp.is_some()
+            && cached.len() > SYNC_REBUILD_MAX_FORMS
+        {
+            if !self.state.rebuilding.swap(true, Ordering::SeqCst) {
+                let (state, pool) = (self.state.clone(), pool.clone());
+                actix_web::rt::spawn(async move {
+                    let rebuilt = match pool.get().await {
+                        Ok(mut conn) => load(&mut conn).await.map_err(|e| e.to_string()),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    match rebuilt {
+                        Ok(fresh) => *state.current.write().await = fresh,
+                        Err(e) => log::warn!("rebuilding the gazetteer: {e}"),
+                    }
+                    state.rebuilding.store(false, Ordering::SeqCst);
+                });
+            }
+            return Ok(cached);
+        }
+        let fresh = load(conn).await?;
+        let gazetteer = fresh.1.clone();
+        *self.state.current.write().await = fresh;
+        Ok(gazetteer)
+    }
+}
+
+/// Reads every entity's forms and builds the automaton off the async runtime.
+async fn load(conn: &mut AsyncPgConnection) -> QueryResult<(Option<Stamp>, Arc<Gazetteer>)> {
+    let stamp = entities::change_stamp(conn).await?;
+    let forms = entities::surface_forms(conn).await?;
+    let gazetteer = actix_web::rt::task::spawn_blocking(move || {
+        Gazetteer::build(forms.iter().map(|(id, name, aliases)| {
             let mut all = vec![name.as_str()];
             all.extend(aliases.iter().flatten().map(String::as_str));
             (*id, all)
-        })));
-        *self.current.write().await = (Some(stamp), gazetteer.clone());
-        Ok(gazetteer)
-    }
+        }))
+    })
+    .await
+    .map_err(|e| {
+        diesel::result::Error::QueryBuilderError(format!("building the gazetteer: {e}").into())
+    })?;
+    Ok((Some(stamp), Arc::new(gazetteer)))
 }
 
 /// Whether `text[start..end]` is not part of a longer word. A possessive `'s` may follow.

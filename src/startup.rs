@@ -112,7 +112,7 @@ impl Application {
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
         let spec = web::Data::new(SpecJson(openapi::spec_json().into()));
-        let gazetteer = web::Data::new(SharedGazetteer::default());
+        let gazetteer = web::Data::new(SharedGazetteer::with_background_rebuilds(pool.clone()));
         let mut server =
             HttpServer::new(move || app(pool.clone(), spec.clone(), gazetteer.clone()))
                 .listen(listener)?;

@@ -650,3 +650,42 @@ async fn authors_entities_and_topics_are_created_updated_and_deleted() {
         204
     );
 }
+
+#[actix_web::test]
+async fn a_large_gazetteer_is_rebuilt_in_the_background_without_holding_writes() {
+    use dateline::linking::{SYNC_REBUILD_MAX_FORMS, SharedGazetteer};
+    let app = TestApp::empty().await;
+    app.sql(&format!(
+        "INSERT INTO entities (slug, name, kind) SELECT 'entity-' || g, 'Entity Number ' || g, 'other' \
+         FROM generate_series(1, {}) g",
+        SYNC_REBUILD_MAX_FORMS + 1
+    ))
+    .await;
+    let shared = SharedGazetteer::with_background_rebuilds(app.pool.clone());
+    let mut conn = app.pool.get().await.unwrap();
+    let first = shared.get(&mut conn).await.unwrap();
+    assert!(
+        first.len() > SYNC_REBUILD_MAX_FORMS,
+        "built before the first use"
+    );
+    app.sql("INSERT INTO entities (slug, name, kind) VALUES ('newcomer', 'Newcomer Org', 'organisation')").await;
+    // The write that sees the change goes on with the gazetteer it has...
+    let during = shared.get(&mut conn).await.unwrap();
+    assert!(during.mentions("Newcomer Org said so").is_empty());
+    // ...and a moment later the rebuilt one knows the newcomer.
+    let mut found = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if !shared
+            .get(&mut conn)
+            .await
+            .unwrap()
+            .mentions("Newcomer Org said so")
+            .is_empty()
+        {
+            found = true;
+            break;
+        }
+    }
+    assert!(found, "the background rebuild finished within 10 s");
+}
