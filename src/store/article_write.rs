@@ -11,6 +11,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::ingest::{topic_closure, topic_parents};
+use super::links::LinkRows;
 use super::{ArticleId, AuthorId, EntityId, TopicId};
 use crate::linking::Gazetteer;
 use crate::schema::{
@@ -295,73 +296,26 @@ async fn write_links(
     draft: &ArticleDraft,
     mentions: &HashMap<EntityId, i32>,
 ) -> QueryResult<()> {
-    let at = draft.published_at;
-    let author_ids = ensure_authors(conn, &draft.authors).await?;
-    let author_rows: Vec<_> = author_ids
-        .iter()
-        .enumerate()
-        .map(|(position, author)| {
-            (
-                article_authors::article_id.eq(id.0),
-                article_authors::author_id.eq(author.0),
-                article_authors::position.eq(i16::try_from(position).unwrap_or(i16::MAX)),
-                article_authors::published_at.eq(at),
-            )
-        })
-        .collect();
-    if !author_rows.is_empty() {
-        diesel::insert_into(article_authors::table)
-            .values(author_rows)
-            .on_conflict_do_nothing()
-            .execute(conn)
-            .await?;
-    }
+    let authors = ensure_authors(conn, &draft.authors).await?;
     let parents = topic_parents(conn).await?;
-    let topic_rows: Vec<_> = topic_closure(&draft.topics, &parents)
-        .into_iter()
-        .map(|(topic, direct)| {
-            (
-                article_topics::article_id.eq(id.0),
-                article_topics::topic_id.eq(topic.0),
-                article_topics::direct.eq(direct),
-                article_topics::published_at.eq(at),
-            )
-        })
-        .collect();
-    if !topic_rows.is_empty() {
-        diesel::insert_into(article_topics::table)
-            .values(topic_rows)
-            .execute(conn)
-            .await?;
-    }
     let about = ensure_entities(conn, &draft.entities).await?;
-    let mut links: HashMap<EntityId, (i32, &str)> = mentions
+    let mut entities: HashMap<EntityId, (i32, &'static str)> = mentions
         .iter()
         .map(|(e, n)| (*e, (*n, "mentions")))
         .collect();
     for entity in about {
         let count = mentions.get(&entity).copied().unwrap_or(0);
-        links.insert(entity, (count, "about"));
+        entities.insert(entity, (count, "about"));
     }
-    let entity_rows: Vec<_> = links
-        .into_iter()
-        .map(|(entity, (count, rel))| {
-            (
-                article_entities::article_id.eq(id.0),
-                article_entities::entity_id.eq(entity.0),
-                article_entities::mentions.eq(count),
-                article_entities::rel.eq(rel),
-                article_entities::published_at.eq(at),
-            )
-        })
-        .collect();
-    if !entity_rows.is_empty() {
-        diesel::insert_into(article_entities::table)
-            .values(entity_rows)
-            .execute(conn)
-            .await?;
-    }
-    Ok(())
+    let mut links = LinkRows::default();
+    links.add(
+        id,
+        draft.published_at,
+        &authors,
+        &topic_closure(&draft.topics, &parents),
+        entities.into_iter().map(|(e, (n, rel))| (e, n, rel)),
+    );
+    links.insert(conn).await
 }
 
 /// The ids of these authors (slug, name), creating the unknown ones, in the given order.
@@ -495,7 +449,7 @@ pub async fn relink_article(
             .await?;
             return Ok(true);
         };
-        let mut wanted: HashMap<EntityId, (i32, &str)> =
+        let mut wanted: HashMap<EntityId, (i32, &'static str)> =
             found.iter().map(|(e, n)| (*e, (*n, "mentions"))).collect();
         for (entity, _, rel, _) in &current {
             if rel == "about" {
@@ -507,7 +461,7 @@ pub async fn relink_article(
             .iter()
             .map(|(e, n, r, _)| (*e, *n, r.as_str()))
             .collect();
-        let mut next: Vec<(EntityId, i32, &str)> =
+        let mut next: Vec<(EntityId, i32, &'static str)> =
             wanted.iter().map(|(e, (n, r))| (*e, *n, *r)).collect();
         now.sort_by_key(|x| x.0.0);
         next.sort_by_key(|x| x.0.0);
@@ -523,28 +477,13 @@ pub async fn relink_article(
     .await
 }
 
-async fn insert_mentions<'a>(
+async fn insert_mentions(
     conn: &mut AsyncPgConnection,
     id: ArticleId,
     at: DateTime<Utc>,
-    links: impl Iterator<Item = (EntityId, i32, &'a str)>,
+    entities: impl Iterator<Item = (EntityId, i32, &'static str)>,
 ) -> QueryResult<()> {
-    let rows: Vec<_> = links
-        .map(|(entity, n, rel)| {
-            (
-                article_entities::article_id.eq(id.0),
-                article_entities::entity_id.eq(entity.0),
-                article_entities::mentions.eq(n),
-                article_entities::rel.eq(rel),
-                article_entities::published_at.eq(at),
-            )
-        })
-        .collect();
-    if !rows.is_empty() {
-        diesel::insert_into(article_entities::table)
-            .values(rows)
-            .execute(conn)
-            .await?;
-    }
-    Ok(())
+    let mut links = LinkRows::default();
+    links.add(id, at, &[], &[], entities);
+    links.insert(conn).await
 }

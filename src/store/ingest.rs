@@ -6,10 +6,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use super::links::LinkRows;
 use super::{ArticleId, AuthorId, EntityId, TopicId};
-use crate::schema::{
-    article_authors, article_entities, article_topics, articles, authors, entities, topics,
-};
+use crate::schema::{articles, authors, entities, topics};
 
 /// Rows per INSERT: well under PostgreSQL's 65,535 bind parameters.
 const CHUNK: usize = 500;
@@ -175,67 +174,20 @@ pub async fn insert_articles(
         inserted += created.len();
         let by_slug: HashMap<&str, &ArticleWithLinks> =
             chunk.iter().map(|i| (i.article.slug.as_str(), i)).collect();
-        let mut author_rows = Vec::new();
-        let mut entity_rows = Vec::new();
-        let mut topic_rows = Vec::new();
+        let mut links = LinkRows::default();
         for (id, slug) in &created {
             let Some(item) = by_slug.get(slug.as_str()) else {
                 continue;
             };
-            let at = item.article.published_at;
-            let mut seen_authors = HashSet::new();
-            for (position, author) in item
-                .authors
-                .iter()
-                .filter(|a| seen_authors.insert(**a))
-                .enumerate()
-            {
-                author_rows.push((
-                    article_authors::article_id.eq(id.0),
-                    article_authors::author_id.eq(author.0),
-                    article_authors::position.eq(i16::try_from(position).unwrap_or(i16::MAX)),
-                    article_authors::published_at.eq(at),
-                ));
-            }
-            for (entity, mentions, rel) in &item.entities {
-                entity_rows.push((
-                    article_entities::article_id.eq(id.0),
-                    article_entities::entity_id.eq(entity.0),
-                    article_entities::mentions.eq(*mentions),
-                    article_entities::rel.eq(*rel),
-                    article_entities::published_at.eq(at),
-                ));
-            }
-            for (topic, direct) in topic_closure(&item.topics, &parents) {
-                topic_rows.push((
-                    article_topics::article_id.eq(id.0),
-                    article_topics::topic_id.eq(topic.0),
-                    article_topics::direct.eq(direct),
-                    article_topics::published_at.eq(at),
-                ));
-            }
+            links.add(
+                *id,
+                item.article.published_at,
+                &item.authors,
+                &topic_closure(&item.topics, &parents),
+                item.entities.iter().copied(),
+            );
         }
-        if !author_rows.is_empty() {
-            diesel::insert_into(article_authors::table)
-                .values(author_rows)
-                .on_conflict_do_nothing()
-                .execute(conn)
-                .await?;
-        }
-        if !entity_rows.is_empty() {
-            diesel::insert_into(article_entities::table)
-                .values(entity_rows)
-                .on_conflict_do_nothing()
-                .execute(conn)
-                .await?;
-        }
-        if !topic_rows.is_empty() {
-            diesel::insert_into(article_topics::table)
-                .values(topic_rows)
-                .on_conflict_do_nothing()
-                .execute(conn)
-                .await?;
-        }
+        links.insert(conn).await?;
     }
     Ok(inserted)
 }

@@ -9,6 +9,7 @@ pub mod entities;
 pub mod idempotency;
 pub mod ingest;
 pub mod keys;
+pub mod links;
 pub mod topics;
 
 use diesel_derive_newtype::DieselNewType;
