@@ -44,4 +44,8 @@ pub struct ServerSettings {
     /// Database connections in the pool, shared by all workers.
     #[arg(long, env = "DATELINE_POOL_SIZE", default_value_t = 8)]
     pub pool_size: usize,
+
+    /// Memory for cached answers of the hottest lists, in MiB; 0 turns the cache off.
+    #[arg(long, env = "DATELINE_RESPONSE_CACHE_MB", default_value_t = 16)]
+    pub response_cache_mb: u64,
 }

@@ -6,7 +6,9 @@ use diesel::Connection;
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
@@ -25,6 +27,9 @@ const STATEMENT_TIMEOUT: &str = "10s";
 
 pub fn build_pool(database_url: &str, max_size: usize) -> Result<DbPool, String> {
     let mut config = ManagerConfig::default();
+    // A broken connection shows on first use anyway (and diesel-async then drops it); a `SELECT 1`
+    // on every checkout would cost each request a round trip.
+    config.recycling_method = RecyclingMethod::Fast;
     config.custom_setup = Box::new(|url| {
         async move {
             let mut conn = AsyncPgConnection::establish(url).await?;

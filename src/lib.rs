@@ -1,6 +1,7 @@
 //! dateline: a REST JSON API for news metadata.
 
 pub mod api;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -50,7 +50,7 @@ fn serve(
     }
     actix_web::rt::System::new().block_on(async {
         let pool = db::build_pool(&database.url, server.pool_size)?;
-        let app = Application::build(server, pool)
+        let app = Application::build(server, pool, &database.url)
             .map_err(|e| format!("cannot listen on {}:{}: {e}", server.host, server.port))?;
         let base = format!("http://{}:{}", server.host, app.port());
         println!("dateline is serving on {base}");

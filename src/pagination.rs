@@ -5,9 +5,10 @@
 //! 400, not a silently wrong page.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -128,14 +129,27 @@ pub fn more_after<T, K>(rows: &mut Vec<T>, limit: u32, key: impl Fn(&T) -> K) ->
 
 /// Answers a page as JSON, with `Link: <next>; rel="next"` when there is a next page.
 pub fn page_response<T: Serialize>(req: &HttpRequest, page: &Page<T>) -> HttpResponse {
+    page_response_builder(req, page.next_cursor.as_deref()).json(page)
+}
+
+/// A page's JSON body, written once: the response cache keeps these very bytes.
+pub fn page_body<T: Serialize>(page: &Page<T>) -> Result<Bytes, ApiError> {
+    serde_json::to_vec(page)
+        .map(Bytes::from)
+        .map_err(|e| ApiError::Internal(format!("cannot serialise a page: {e}")))
+}
+
+/// The status and headers of a page's answer, `Link` included; the caller adds the body.
+pub fn page_response_builder(req: &HttpRequest, next_cursor: Option<&str>) -> HttpResponseBuilder {
     let mut response = HttpResponse::Ok();
-    if let Some(cursor) = &page.next_cursor {
+    response.insert_header(header::ContentType::json());
+    if let Some(cursor) = next_cursor {
         response.insert_header((
             header::LINK,
             format!("<{}>; rel=\"next\"", next_url(req, cursor)),
         ));
     }
-    response.json(page)
+    response
 }
 
 /// The request's URL with `cursor` replaced: absolute when the request's scheme and host (which

@@ -3,11 +3,12 @@
 use std::net::TcpListener;
 
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{ErrorHandlers, Logger};
+use actix_web::middleware::{ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::docs::SpecJson;
+use crate::cache::{self, ResponseCache};
 use crate::config::{DatabaseSettings, ServerSettings};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, problem_for_bare_errors, unknown_route};
@@ -61,6 +62,7 @@ pub fn app(
     pool: DbPool,
     spec: web::Data<SpecJson>,
     gazetteer: web::Data<SharedGazetteer>,
+    cache: web::Data<ResponseCache>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -78,6 +80,7 @@ pub fn app(
     app.app_data(web::Data::new(pool))
         .app_data(spec)
         .app_data(gazetteer)
+        .app_data(cache)
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
             ApiError::BadRequest(format!("malformed query string: {e}")).into()
@@ -97,6 +100,7 @@ pub fn app(
         )
         .default_service(web::to(unknown_route))
         .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+        .wrap(from_fn(cache::invalidate_after_writes))
         .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
 }
 
@@ -107,15 +111,25 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds `host:port` (port 0 picks a free port) and prepares the server.
-    pub fn build(settings: &ServerSettings, pool: DbPool) -> std::io::Result<Self> {
+    /// Binds `host:port` (port 0 picks a free port) and prepares the server. Call it on the
+    /// runtime that will run the server: the response cache's listener starts on it.
+    pub fn build(
+        settings: &ServerSettings,
+        pool: DbPool,
+        database_url: &str,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
         let spec = web::Data::new(SpecJson(openapi::spec_json().into()));
         let gazetteer = web::Data::new(SharedGazetteer::with_background_rebuilds(pool.clone()));
-        let mut server =
-            HttpServer::new(move || app(pool.clone(), spec.clone(), gazetteer.clone()))
-                .listen(listener)?;
+        let cache = web::Data::new(ResponseCache::new(
+            settings.response_cache_mb.saturating_mul(1024 * 1024),
+        ));
+        cache::spawn_listener(cache.clone(), database_url.to_owned());
+        let mut server = HttpServer::new(move || {
+            app(pool.clone(), spec.clone(), gazetteer.clone(), cache.clone())
+        })
+        .listen(listener)?;
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }

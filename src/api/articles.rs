@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{AuthorRef, QueryParams, TopicRef, check_slug, text_param};
+use crate::cache::ResponseCache;
 use crate::db::DbPool;
 use crate::error::{ApiError, ArticleErrors, ListErrors};
 use crate::pagination::{
-    DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, malformed_cursor, page_response, page_size,
+    DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, malformed_cursor, page_body,
+    page_response_builder, page_size,
 };
 use crate::store::ArticleId;
 use crate::store::article_list::{self, ArticleFilter, ArticleKey, ArticleSort, FilterSlugs};
@@ -288,6 +290,30 @@ pub async fn article_page(
         return Err(malformed_cursor());
     }
 
+    // Only the hottest lists are cached: the first page of the latest articles, overall or of a
+    // topic, with nothing but `limit` set.
+    let unfiltered = topic_slugs.is_empty()
+        && author_slugs.len() + entity_slugs.len() == 0
+        && language.is_none()
+        && published_after.is_none()
+        && published_before.is_none()
+        && query.is_none()
+        && after.is_none()
+        && sort == ArticleSort::Latest;
+    let cache = req
+        .app_data::<web::Data<ResponseCache>>()
+        .filter(|c| c.is_enabled())
+        .filter(|_| unfiltered && matches!(scope, ListScope::All | ListScope::Topic(_)));
+    let cache_key = format!("{}|{limit}", scope.fingerprint());
+    if let Some(cache) = cache
+        && let Some(hit) = cache.get(&cache_key).await
+    {
+        return Ok(page_response_builder(req, hit.next_cursor.as_deref())
+            .insert_header((X_CACHE, "hit"))
+            .body(hit.body.clone()));
+    }
+    let ticket = cache.and_then(|c| c.ticket());
+
     let mut conn = pool.get().await?;
     let scope_topics: Vec<String> = scope_topic_slug.iter().cloned().collect();
     let all_topics = [topic_slugs.as_slice(), scope_topics.as_slice()].concat();
@@ -316,12 +342,22 @@ pub async fn article_page(
         query: query.map(str::to_owned),
     };
     let (rows, next) = article_list::list_articles(&mut conn, &filter, sort, after, limit).await?;
+    drop(conn);
     let page = Page {
         data: rows.into_iter().map(summary_view).collect(),
         next_cursor: next.map(|k| encode_cursor(&filters, &k)),
     };
-    Ok(page_response(req, &page))
+    let body = page_body(&page)?;
+    let mut response = page_response_builder(req, page.next_cursor.as_deref());
+    if let (Some(cache), Some(ticket)) = (cache, ticket) {
+        cache.put(cache_key, ticket, body.clone(), page.next_cursor);
+        response.insert_header((X_CACHE, "miss"));
+    }
+    Ok(response.body(body))
 }
+
+/// Says whether a cacheable list was answered from the response cache (`hit`) or not (`miss`).
+pub const X_CACHE: &str = "x-cache";
 
 /// The ids of these slugs; the first unknown one is a 404.
 fn require_all<I: Copy>(
@@ -415,7 +451,9 @@ pub fn summary_view(s: article_list::ArticleSummary) -> ArticleSummary {
     params(ArticleListParams),
     responses(
         (status = 200, description = "A page of articles, newest first unless `sort` says otherwise. \
-            A `Link: <…>; rel=\"next\"` header carries the next page's URL.", body = Page<ArticleSummary>),
+            A `Link: <…>; rel=\"next\"` header carries the next page's URL.", body = Page<ArticleSummary>,
+            headers(("x-cache" = String, description = "`hit` or `miss` on the first page with only `limit` set, \
+                which may come from the response cache (never stale: a write empties it); absent otherwise"))),
         ListErrors,
     )
 )]

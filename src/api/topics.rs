@@ -154,7 +154,9 @@ pub async fn get_topic(
     tag = "topics",
     params(("slug" = String, Path, description = "The topic's slug", example = "diplomacy"), ArticleListParams),
     responses(
-        (status = 200, description = "A page of the topic's articles, descendants included", body = Page<ArticleSummary>),
+        (status = 200, description = "A page of the topic's articles, descendants included", body = Page<ArticleSummary>,
+            headers(("x-cache" = String, description = "`hit` or `miss` on the first page with only `limit` set, \
+                which may come from the response cache (never stale: a write empties it); absent otherwise"))),
         ListErrors,
     )
 )]

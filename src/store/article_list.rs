@@ -1,11 +1,13 @@
 //! The article-list query builder: every endpoint that lists articles goes through
 //! [`list_articles`].
 //!
-//! A page costs two round trips: one keyset query that returns the page's summary rows, and one
-//! that fetches the authors and topics of all of them. The keyset query drives from the most
+//! A page is one statement: a keyset query for the page's rows, with each row's authors and
+//! topics gathered as arrays by lateral subqueries. The keyset query drives from the most
 //! selective index: a topic's, an entity's or an author's `(x_id, published_at DESC, article_id
 //! DESC)` range, or the articles' own `(published_at DESC, id DESC)`. Any-of topics become one
-//! `LIMIT n+1` branch per topic, merged by `UNION ALL` and de-duplicated here.
+//! `LIMIT n+1` branch per topic, merged by `UNION` (which drops the articles two branches share).
+//! The statement text depends only on which filters are set, so diesel-async prepares it once per
+//! connection and reuses it.
 
 use std::collections::HashMap;
 
@@ -79,6 +81,31 @@ pub struct ArticleSummaryRow {
     pub updated_at: DateTime<Utc>,
     #[diesel(sql_type = Nullable<Float4>)]
     pub rank: Option<f32>,
+}
+
+/// A row of a page: the summary and its labels, `(slug, name)` pairs split into arrays.
+#[derive(QueryableByName)]
+struct ArticlePageRow {
+    #[diesel(embed)]
+    summary: ArticleSummaryRow,
+    #[diesel(sql_type = Array<Text>)]
+    author_slugs: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    author_names: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    topic_slugs: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    topic_names: Vec<String>,
+}
+
+impl From<ArticlePageRow> for ArticleSummary {
+    fn from(row: ArticlePageRow) -> Self {
+        Self {
+            row: row.summary,
+            authors: row.author_slugs.into_iter().zip(row.author_names).collect(),
+            topics: row.topic_slugs.into_iter().zip(row.topic_names).collect(),
+        }
+    }
 }
 
 impl ArticleKey {
@@ -207,21 +234,45 @@ pub async fn list_articles(
     after: Option<ArticleKey>,
     limit: u32,
 ) -> diesel::QueryResult<(Vec<ArticleSummary>, Option<ArticleKey>)> {
-    let (sql, binds) = keyset_sql(filter, sort, after, limit);
-    let mut rows: Vec<ArticleSummaryRow> = bind_all(sql_query(sql).into_boxed(), binds)
+    let (sql, binds) = page_sql(filter, sort, after, limit);
+    let mut rows: Vec<ArticlePageRow> = bind_all(sql_query(sql).into_boxed(), binds)
         .load(conn)
         .await?;
-    // Any-of topic branches can return one article more than once; the merge order keeps
-    // duplicates adjacent.
-    rows.dedup_by_key(|r| r.id);
     let limit = limit as usize;
-    let next = (rows.len() > limit).then(|| rows[limit - 1].key());
+    let next = (rows.len() > limit).then(|| rows[limit - 1].summary.key());
     rows.truncate(limit);
-    let summaries = attach_labels(conn, rows).await?;
-    Ok((summaries, next))
+    Ok((rows.into_iter().map(ArticleSummary::from).collect(), next))
 }
 
-/// Fetches the authors and topics of a page of articles in one round trip.
+/// The page statement: the keyset rows, then each row's authors (in byline order) and direct
+/// topics (by name) as parallel arrays of slugs and names.
+fn page_sql(
+    filter: &ArticleFilter,
+    sort: ArticleSort,
+    after: Option<ArticleKey>,
+    limit: u32,
+) -> (String, Vec<Bind>) {
+    let (keyset, binds) = keyset_sql(filter, sort, after, limit);
+    let order = order_by(sort, "p.published_at", "p.id", "p.rank");
+    let sql = format!(
+        "SELECT p.*, \
+                coalesce(au.slugs, '{{}}') AS author_slugs, coalesce(au.names, '{{}}') AS author_names, \
+                coalesce(tp.slugs, '{{}}') AS topic_slugs, coalesce(tp.names, '{{}}') AS topic_names \
+           FROM ({keyset}) p \
+           CROSS JOIN LATERAL (SELECT array_agg(x.slug ORDER BY aa.position, x.name) AS slugs, \
+                                      array_agg(x.name ORDER BY aa.position, x.name) AS names \
+                                 FROM article_authors aa JOIN authors x ON x.id = aa.author_id \
+                                WHERE aa.article_id = p.id) au \
+           CROSS JOIN LATERAL (SELECT array_agg(t.slug ORDER BY t.name) AS slugs, \
+                                      array_agg(t.name ORDER BY t.name) AS names \
+                                 FROM article_topics at JOIN topics t ON t.id = at.topic_id \
+                                WHERE at.article_id = p.id AND at.direct) tp \
+          ORDER BY {order}"
+    );
+    (sql, binds)
+}
+
+/// Fetches the authors and topics of articles in one round trip (the single-article view's path).
 pub async fn attach_labels(
     conn: &mut AsyncPgConnection,
     rows: Vec<ArticleSummaryRow>,
@@ -349,8 +400,8 @@ fn keyset_sql(
             .iter()
             .map(|b| format!("({b})"))
             .collect::<Vec<_>>()
-            .join(" UNION ALL ");
-        format!("SELECT * FROM ({union}) merged ORDER BY {order}")
+            .join(" UNION ");
+        format!("SELECT * FROM ({union}) merged ORDER BY {order} LIMIT {page}")
     };
     (sql, w.binds)
 }

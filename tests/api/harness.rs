@@ -266,7 +266,9 @@ pub async fn call_app(pool: DbPool, request: TestRequest) -> Response {
             .into(),
     ));
     let gazetteer = web::Data::new(dateline::linking::SharedGazetteer::default());
-    let app = test::init_service(startup::app(pool, spec, gazetteer)).await;
+    // Off here: the cache is tested against real server processes (tests/api/cache.rs).
+    let cache = web::Data::new(dateline::cache::ResponseCache::new(0));
+    let app = test::init_service(startup::app(pool, spec, gazetteer, cache)).await;
     let response = test::call_service(&app, request.to_request()).await;
     let status = response.status();
     let headers = response.headers().clone();

@@ -2,6 +2,7 @@
 
 mod articles;
 mod authors;
+mod cache;
 mod cursors;
 mod entities;
 mod errors;

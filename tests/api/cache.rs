@@ -1,0 +1,205 @@
+//! The response cache never answers with a list that a write has changed: not in the process that
+//! wrote, not in another server process on the same database, not after a write from outside any
+//! server. Two real `dateline serve` processes are run against one test database.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use dateline::store::keys::{self, Scope};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::harness::TestApp;
+
+const BIN: &str = env!("CARGO_BIN_EXE_dateline");
+const LATEST: &str = "/v1/articles?limit=5";
+const LATEST_DIPLOMACY: &str = "/v1/topics/diplomacy/articles?limit=5";
+
+/// A `dateline serve` process on a free port; killed when dropped.
+struct ServerProcess {
+    _child: Child,
+    base: String,
+    client: awc::Client,
+}
+
+impl ServerProcess {
+    async fn start(app: &TestApp) -> Self {
+        let mut child = Command::new(BIN)
+            .args([
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--workers",
+                "2",
+            ])
+            .env("DATABASE_URL", &app.db_url)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("dateline serve starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut lines = BufReader::new(stdout).lines();
+        let base = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.expect("read stdout") {
+                if let Some(base) = line.strip_prefix("dateline is serving on ") {
+                    return base.trim().to_owned();
+                }
+            }
+            panic!("dateline serve exited before serving");
+        })
+        .await
+        .expect("dateline serve starts within 30 s");
+        // Keep draining stdout so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self {
+            _child: child,
+            base,
+            client: awc::Client::default(),
+        }
+    }
+
+    /// GET: the body and the `x-cache` header.
+    async fn get(&self, path: &str) -> (Value, String) {
+        let mut response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET answers");
+        assert_eq!(response.status(), 200, "GET {path}");
+        let cache = response
+            .headers()
+            .get("x-cache")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let body: Value = response.json().await.expect("JSON body");
+        (body, cache)
+    }
+
+    async fn post(&self, key: &str, body: &Value) -> Value {
+        let mut response = self
+            .client
+            .post(format!("{}/v1/articles", self.base))
+            .insert_header(("authorization", format!("Bearer {key}")))
+            .send_json(body)
+            .await
+            .expect("POST answers");
+        assert_eq!(response.status(), 201, "POST /v1/articles");
+        response.json().await.expect("JSON body")
+    }
+
+    /// Waits until `path` is answered from the cache: the listener is up and the entry stored.
+    async fn warm(&self, path: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if self.get(path).await.1 == "hit" {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{path} is never served from the cache"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+fn first_slug(page: &Value) -> String {
+    page["data"][0]["slug"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn story(n: usize) -> Value {
+    json!({
+        "headline": format!("Cache test story number {n}"),
+        "url": format!("https://news.example/cache-test/{n}"),
+        // Newer than everything before it, so it heads both lists.
+        "published_at": format!("2030-01-01T00:{:02}:00Z", n % 60),
+        "topics": ["diplomacy"],
+        "authors": ["Cache Tester"],
+    })
+}
+
+#[actix_web::test]
+async fn no_cached_list_is_served_after_a_write_in_either_server_process() {
+    let app = TestApp::with_demo().await;
+    let key = {
+        let mut conn = app.pool.get().await.expect("connection");
+        keys::create_key(&mut conn, "cache-test", &[Scope::Write])
+            .await
+            .expect("key")
+            .0
+    };
+    let a = ServerProcess::start(&app).await;
+    let b = ServerProcess::start(&app).await;
+    for server in [&a, &b] {
+        server.warm(LATEST).await;
+        server.warm(LATEST_DIPLOMACY).await;
+    }
+
+    let mut stale = Vec::new();
+    let mut hits_after_writes = 0;
+    for n in 0..20 {
+        // Alternate the writer, and read from both: the writer's own process and the other one.
+        let writer = if n % 2 == 0 { &a } else { &b };
+        let created = writer.post(&key, &story(n)).await;
+        let slug = created["slug"].as_str().expect("slug").to_owned();
+        for (name, server) in [
+            ("writer", writer),
+            ("other", if n % 2 == 0 { &b } else { &a }),
+        ] {
+            for path in [LATEST, LATEST_DIPLOMACY] {
+                let (page, cache) = server.get(path).await;
+                if first_slug(&page) != slug {
+                    stale.push(format!(
+                        "write {n}: {name} served {path} ({cache}) without {slug}"
+                    ));
+                }
+                // Read again: the fresh answer is cached now, and still right.
+                let (again, cache) = server.get(path).await;
+                hits_after_writes += usize::from(cache == "hit");
+                if first_slug(&again) != slug {
+                    stale.push(format!(
+                        "write {n}: {name} re-served {path} ({cache}) without {slug}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(stale.is_empty(), "stale answers: {stale:#?}");
+    assert!(
+        hits_after_writes >= 40,
+        "the cache kept working between writes: {hits_after_writes} hits of 80 re-reads"
+    );
+}
+
+#[actix_web::test]
+async fn a_write_from_outside_any_server_empties_the_cache_too() {
+    let app = TestApp::with_demo().await;
+    let server = ServerProcess::start(&app).await;
+    server.warm(LATEST).await;
+    let (before, _) = server.get(LATEST).await;
+    let id = before["data"][0]["id"].as_i64().expect("id");
+    for n in 0..10 {
+        let headline = format!("Headline changed outside any server, take {n}");
+        app.sql(&format!(
+            "UPDATE articles SET headline = '{headline}' WHERE id = {id}"
+        ))
+        .await;
+        let (after, cache) = server.get(LATEST).await;
+        assert_eq!(
+            after["data"][0]["headline"],
+            headline.as_str(),
+            "x-cache: {cache}"
+        );
+    }
+    // And the cache fills again once nothing changes.
+    server.warm(LATEST).await;
+}
