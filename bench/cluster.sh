@@ -29,13 +29,15 @@ cluster_start() {
     echo "==> initdb $PG_DATA" >&2
     as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust --locale=C --encoding=UTF8 >/dev/null
   fi
+  # A cluster left running by an interrupted run is restarted with the settings below.
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1 && as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null
   # Reads are what is measured; the settings below only speed up the load. shared_buffers holds the
   # hot indexes and the newest rows, not all 1,000,000 bodies.
   as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$BENCH_DIR/postgres.log" -w start -o "\
     -c listen_addresses='' -c port=$PG_PORT -c unix_socket_directories='$PG_SOCKET' \
     -c shared_buffers=2GB -c max_connections=200 -c synchronous_commit=off \
     -c wal_level=minimal -c max_wal_senders=0 -c max_wal_size=16GB -c checkpoint_timeout=30min \
-    -c maintenance_work_mem=1GB -c logging_collector=off" >/dev/null
+    -c maintenance_work_mem=1GB -c logging_collector=off -c log_line_prefix='%m [%p] '" >/dev/null
 }
 
 cluster_stop() {

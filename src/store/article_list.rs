@@ -1,8 +1,8 @@
 //! The article-list query builder: every endpoint that lists articles goes through
 //! [`list_articles`].
 //!
-//! A page is one statement: a keyset query for the page's rows, with each row's authors and
-//! topics gathered as arrays by lateral subqueries. The keyset query drives from the most
+//! A page is one statement: a keyset query for the page's rows, then the authors and topics of
+//! those rows gathered as arrays. The keyset query drives from the most
 //! selective index: a topic's, an entity's or an author's `(x_id, published_at DESC, article_id
 //! DESC)` range, or the articles' own `(published_at DESC, id DESC)`. Any-of topics become one
 //! `LIMIT n+1` branch per topic, merged by `UNION` (which drops the articles two branches share).
@@ -12,13 +12,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Utc};
-use diesel::pg::Pg;
-use diesel::query_builder::BoxedSqlQuery;
-use diesel::sql_types::{Array, BigInt, Float4, Integer, Nullable, Text, Timestamptz};
-use diesel::{QueryableByName, sql_query};
+use diesel::QueryableByName;
+use diesel::sql_types::{Array, BigInt, Float4, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 
+use super::prepared::{Bind, PreparedSql};
 use super::{ArticleId, AuthorId, EntityId, TopicId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,14 +187,16 @@ pub async fn resolve_slugs(
     if slugs.topics.is_empty() && slugs.authors.is_empty() && slugs.entities.is_empty() {
         return Ok(ids);
     }
-    let rows: Vec<SlugRow> = sql_query(
+    let rows: Vec<SlugRow> = PreparedSql::new(
         "SELECT 'topic' AS kind, id::int8 AS id, slug FROM topics WHERE slug = ANY($1) \
          UNION ALL SELECT 'author', id, slug FROM authors WHERE slug = ANY($2) \
          UNION ALL SELECT 'entity', id, slug FROM entities WHERE slug = ANY($3)",
+        vec![
+            Bind::Texts(slugs.topics.to_vec()),
+            Bind::Texts(slugs.authors.to_vec()),
+            Bind::Texts(slugs.entities.to_vec()),
+        ],
     )
-    .bind::<Array<Text>, _>(slugs.topics)
-    .bind::<Array<Text>, _>(slugs.authors)
-    .bind::<Array<Text>, _>(slugs.entities)
     .load(conn)
     .await?;
     for row in rows {
@@ -216,16 +217,6 @@ pub async fn resolve_slugs(
     Ok(ids)
 }
 
-/// Values bound to the query's `$n` placeholders, in order.
-enum Bind {
-    BigInt(i64),
-    Int(i32),
-    BigInts(Vec<i64>),
-    Text(String),
-    Time(DateTime<Utc>),
-    Real(f32),
-}
-
 /// A page of `limit` articles after `after`, and the key to continue from when there are more.
 pub async fn list_articles(
     conn: &mut AsyncPgConnection,
@@ -235,17 +226,16 @@ pub async fn list_articles(
     limit: u32,
 ) -> diesel::QueryResult<(Vec<ArticleSummary>, Option<ArticleKey>)> {
     let (sql, binds) = page_sql(filter, sort, after, limit);
-    let mut rows: Vec<ArticlePageRow> = bind_all(sql_query(sql).into_boxed(), binds)
-        .load(conn)
-        .await?;
+    let mut rows: Vec<ArticlePageRow> = PreparedSql::new(sql, binds).load(conn).await?;
     let limit = limit as usize;
     let next = (rows.len() > limit).then(|| rows[limit - 1].summary.key());
     rows.truncate(limit);
     Ok((rows.into_iter().map(ArticleSummary::from).collect(), next))
 }
 
-/// The page statement: the keyset rows, then each row's authors (in byline order) and direct
-/// topics (by name) as parallel arrays of slugs and names.
+/// The page statement: the keyset rows, then the authors (in byline order) and direct topics (by
+/// name) of all of them at once, as parallel arrays of slugs and names per row. The labels are
+/// gathered for the page as a set, not row by row, so each label table is visited once.
 fn page_sql(
     filter: &ArticleFilter,
     sort: ArticleSort,
@@ -255,18 +245,18 @@ fn page_sql(
     let (keyset, binds) = keyset_sql(filter, sort, after, limit);
     let order = order_by(sort, "p.published_at", "p.id", "p.rank");
     let sql = format!(
-        "SELECT p.*, \
-                coalesce(au.slugs, '{{}}') AS author_slugs, coalesce(au.names, '{{}}') AS author_names, \
+        "WITH p AS ({keyset}), \
+         au AS (SELECT aa.article_id, array_agg(x.slug ORDER BY aa.position, x.name) AS slugs, \
+                       array_agg(x.name ORDER BY aa.position, x.name) AS names \
+                  FROM article_authors aa JOIN authors x ON x.id = aa.author_id \
+                 WHERE aa.article_id IN (SELECT id FROM p) GROUP BY aa.article_id), \
+         tp AS (SELECT at.article_id, array_agg(t.slug ORDER BY t.name) AS slugs, \
+                       array_agg(t.name ORDER BY t.name) AS names \
+                  FROM article_topics at JOIN topics t ON t.id = at.topic_id \
+                 WHERE at.article_id IN (SELECT id FROM p) AND at.direct GROUP BY at.article_id) \
+         SELECT p.*, coalesce(au.slugs, '{{}}') AS author_slugs, coalesce(au.names, '{{}}') AS author_names, \
                 coalesce(tp.slugs, '{{}}') AS topic_slugs, coalesce(tp.names, '{{}}') AS topic_names \
-           FROM ({keyset}) p \
-           CROSS JOIN LATERAL (SELECT array_agg(x.slug ORDER BY aa.position, x.name) AS slugs, \
-                                      array_agg(x.name ORDER BY aa.position, x.name) AS names \
-                                 FROM article_authors aa JOIN authors x ON x.id = aa.author_id \
-                                WHERE aa.article_id = p.id) au \
-           CROSS JOIN LATERAL (SELECT array_agg(t.slug ORDER BY t.name) AS slugs, \
-                                      array_agg(t.name ORDER BY t.name) AS names \
-                                 FROM article_topics at JOIN topics t ON t.id = at.topic_id \
-                                WHERE at.article_id = p.id AND at.direct) tp \
+           FROM p LEFT JOIN au ON au.article_id = p.id LEFT JOIN tp ON tp.article_id = p.id \
           ORDER BY {order}"
     );
     (sql, binds)
@@ -281,7 +271,7 @@ pub async fn attach_labels(
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.id.0).collect();
-    let labels: Vec<ArticleLabelRow> = sql_query(
+    let labels: Vec<ArticleLabelRow> = PreparedSql::new(
         "SELECT aa.article_id, 'author' AS kind, au.slug, au.name, aa.position::int4 AS ord \
            FROM article_authors aa JOIN authors au ON au.id = aa.author_id \
           WHERE aa.article_id = ANY($1) \
@@ -290,8 +280,8 @@ pub async fn attach_labels(
            FROM article_topics at JOIN topics t ON t.id = at.topic_id \
           WHERE at.article_id = ANY($1) AND at.direct \
          ORDER BY 1, 2, 5, 4",
+        vec![Bind::BigInts(ids)],
     )
-    .bind::<Array<BigInt>, _>(ids)
     .load(conn)
     .await?;
     let mut summaries: Vec<ArticleSummary> = rows
@@ -317,23 +307,6 @@ pub async fn attach_labels(
         }
     }
     Ok(summaries)
-}
-
-fn bind_all<'a>(
-    mut query: BoxedSqlQuery<'a, Pg, diesel::query_builder::SqlQuery>,
-    binds: Vec<Bind>,
-) -> BoxedSqlQuery<'a, Pg, diesel::query_builder::SqlQuery> {
-    for bind in binds {
-        query = match bind {
-            Bind::BigInt(v) => query.bind::<BigInt, _>(v),
-            Bind::Int(v) => query.bind::<Integer, _>(v),
-            Bind::BigInts(v) => query.bind::<Array<BigInt>, _>(v),
-            Bind::Text(v) => query.bind::<Text, _>(v),
-            Bind::Time(v) => query.bind::<Timestamptz, _>(v),
-            Bind::Real(v) => query.bind::<Float4, _>(v),
-        };
-    }
-    query
 }
 
 struct SqlWriter {
@@ -371,7 +344,9 @@ fn keyset_sql(
             w.bind(Bind::Text(q.clone()))
         )
     });
-    let page = w.bind(Bind::BigInt(i64::from(limit) + 1));
+    // Written in, not bound: with `LIMIT $n` PostgreSQL's generic plan assumes a large share of
+    // the rows, so it would re-plan the statement on every execution.
+    let page = (limit + 1).to_string();
     let drivers: Vec<Driver> = if let Some(t) = filter.scope_topic {
         vec![Driver::Topic(t)]
     } else if !filter.any_topics.is_empty() {

@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod ingest;
 pub mod keys;
 pub mod links;
+pub mod prepared;
 pub mod topics;
 
 use diesel_derive_newtype::DieselNewType;
