@@ -7,6 +7,8 @@ PG_DATA="$BENCH_DIR/pgdata"
 PG_SOCKET="$BENCH_DIR/socket"
 # Bump when the generator's output changes, so that old databases are not reused.
 GENERATOR_VERSION=1
+# Where the dateline binary and the generator example were built.
+BIN_DIR=${BIN_DIR:-target/release}
 
 pg_bindir() {
   local dir
@@ -59,7 +61,7 @@ ensure_database() {
   fi
   echo "==> generating $n articles into $db (the 1,000,000 take about 20 minutes on 2 cores)" >&2
   bench_psql -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-  DATABASE_URL=$(db_url "$db") target/release/dateline migrate >&2
-  DATABASE_URL=$(db_url "$db") target/release/examples/generate --articles "$n"
+  DATABASE_URL=$(db_url "$db") "$BIN_DIR/dateline" migrate >&2
+  DATABASE_URL=$(db_url "$db") "$BIN_DIR/examples/generate" --articles "$n"
   bench_psql -d postgres -c "COMMENT ON DATABASE $db IS '$marker'"
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env perl
 # Turns bench/run's results into the Markdown table of docs/performance.md, with the targets.
-#   perl bench/table.pl RESULTS PEAK_RSS_KB CONCURRENCY DURATION ARTICLES
+#   perl bench/table.pl RESULTS PEAK_RSS_KB CONCURRENCY DURATION ROUNDS ARTICLES
 use strict;
 use warnings;
 
-my ($file, $rss_kb, $concurrency, $duration, $articles) = @ARGV;
+my ($file, $rss_kb, $concurrency, $duration, $rounds, $articles) = @ARGV;
 open my $in, '<', $file or die "$file: $!\n";
 my (%row, @order);
 while (<$in>) {
@@ -24,8 +24,10 @@ for my $label (@order) {
         $label, @$r{qw(rps p50 p99 tps pg50 pg99 ratio)};
 }
 my @errors = grep { $row{$_}{errors} } @order;
-printf "\nConcurrency %d (wrk -t2, pgbench -j2 -M prepared), %d s per measurement after a warm-up; "
-    . "peak server RSS %.1f MB.%s\n", $concurrency, $duration, $rss_kb / 1024,
+printf "\nConcurrency %d (wrk -t2, pgbench -j2 -M prepared); per scenario, after a warm-up, %d rounds "
+    . "of %d s of wrk then %d s of pgbench (req/s: mean of the rounds; wrk percentiles: the median "
+    . "round's; pgbench percentiles: over all transactions). Peak server RSS %.1f MB.%s\n",
+    $concurrency, $rounds, $duration, $duration, $rss_kb / 1024,
     @errors ? " Non-2xx or socket errors in: " . join(', ', @errors) . "." : " No errors.";
 
 my $small = (grep { /^latest by topic at / } @order)[0];
