@@ -38,7 +38,7 @@ cluster_start() {
   as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$BENCH_DIR/postgres.log" -w start -o "\
     -c listen_addresses='' -c port=$PG_PORT -c unix_socket_directories='$PG_SOCKET' \
     -c shared_buffers=2GB -c max_connections=200 -c synchronous_commit=off \
-    -c wal_level=minimal -c max_wal_senders=0 -c max_wal_size=16GB -c checkpoint_timeout=30min \
+    -c wal_level=minimal -c max_wal_senders=0 -c max_wal_size=4GB -c checkpoint_timeout=30min \
     -c maintenance_work_mem=1GB -c logging_collector=off -c log_line_prefix='%m [%p] '" >/dev/null
 }
 
