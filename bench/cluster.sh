@@ -59,7 +59,7 @@ ensure_database() {
     echo "==> reusing $db" >&2
     return 0
   fi
-  echo "==> generating $n articles into $db (1,000,000 take about 25 minutes on 2 cores)" >&2
+  echo "==> generating $n articles into $db (1,000,000 take 12 to 25 minutes on 2 cores)" >&2
   bench_psql -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
   DATABASE_URL=$(db_url "$db") "$BIN_DIR/dateline" migrate >&2
   DATABASE_URL=$(db_url "$db") "$BIN_DIR/examples/generate" --articles "$n"

@@ -14,7 +14,8 @@
 //! notifications of every transaction committed before that round trip ahead of its answer, so a
 //! write acknowledged anywhere before a request arrived has always been seen by the time the hit
 //! is served. One sync serves every hit that arrived while the previous one was in flight. When
-//! the listening connection is down, or a sync does not come back in time, the cache is bypassed.
+//! the listening connection is down, or a sync does not come back in time, the cache is bypassed;
+//! a connection whose round trips stall is replaced.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -31,12 +32,18 @@ use tokio::sync::{Notify, watch};
 
 /// The channel the triggers of migration 000003 notify.
 pub const CHANNEL: &str = "dateline_changes";
+/// The listening connection's `application_name`, as `pg_stat_activity` shows it.
+pub const LISTENER_NAME: &str = "dateline-cache-listener";
 /// How long a hit waits for its sync before it gives up and goes to the database.
 const SYNC_TIMEOUT: Duration = Duration::from_millis(500);
 /// Pause between attempts to re-establish the listening connection.
 const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 /// How often an idle listening connection is checked, so a dead one is noticed.
 const HEALTH_CHECK: Duration = Duration::from_secs(5);
+/// A round trip on the listening connection taking longer means the connection is stuck (a
+/// half-open TCP connection is otherwise noticed only after minutes): it is dropped and replaced,
+/// and the cache is bypassed meanwhile.
+const ROUND_TRIP_LIMIT: Duration = Duration::from_secs(1);
 
 /// A cached answer: the exact bytes of the body, written once.
 #[derive(Debug, Clone)]
@@ -111,10 +118,11 @@ impl ResponseCache {
     pub async fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
         let entries = self.entries.as_ref()?;
         let page = entries.get(key)?;
-        if !self.listening.load(Ordering::SeqCst) || !self.sync().await {
+        let current = |page: &CachedPage| page.generation == self.generation.load(Ordering::SeqCst);
+        if !current(&page) || !self.listening.load(Ordering::SeqCst) || !self.sync().await {
             return None;
         }
-        (page.generation == self.generation.load(Ordering::SeqCst)).then_some(page)
+        current(&page).then_some(page)
     }
 
     /// Stores an answer computed under `ticket`, unless a write has happened since.
@@ -150,6 +158,10 @@ impl ResponseCache {
 
 /// Moves the generation on once a write request (anything but GET, HEAD and OPTIONS) is done,
 /// before its answer leaves: the writer's next read is never served from the cache.
+///
+/// A 4xx answer changed nothing (a refused write writes nothing), so it leaves the cache alone:
+/// a stream of bad requests cannot keep it empty. Should one ever have written, the change
+/// notification still reaches the cache before its next hit.
 pub async fn invalidate_after_writes(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -157,7 +169,11 @@ pub async fn invalidate_after_writes(
     let writes = !req.method().is_safe();
     let cache = req.app_data::<web::Data<ResponseCache>>().cloned();
     let response = next.call(req).await;
-    if writes && let Some(cache) = cache {
+    let refused = matches!(&response, Ok(r) if r.status().is_client_error());
+    if writes
+        && !refused
+        && let Some(cache) = cache
+    {
         cache.invalidate();
     }
     response
@@ -184,7 +200,10 @@ pub fn spawn_listener(cache: web::Data<ResponseCache>, database_url: String) {
 
 /// One listening connection's life: returns when it fails.
 async fn listen(cache: &ResponseCache, database_url: &str) -> Result<(), String> {
-    let (client, mut connection) = tokio_postgres::connect(database_url, tokio_postgres::NoTls)
+    let mut config: tokio_postgres::Config = database_url.parse().map_err(|e| format!("{e}"))?;
+    let (client, mut connection) = config
+        .application_name(LISTENER_NAME)
+        .connect(tokio_postgres::NoTls)
         .await
         .map_err(|e| e.to_string())?;
     // The connection is driven here; a notification moves the generation before the messages that
@@ -202,7 +221,7 @@ async fn listen(cache: &ResponseCache, database_url: &str) -> Result<(), String>
     };
     tokio::select! {
         result = serve_syncs(cache, &client) => match result {
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e),
         },
         error = driver => Err(error),
     }
@@ -212,8 +231,8 @@ async fn listen(cache: &ResponseCache, database_url: &str) -> Result<(), String>
 async fn serve_syncs(
     cache: &ResponseCache,
     client: &tokio_postgres::Client,
-) -> Result<Infallible, tokio_postgres::Error> {
-    client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+) -> Result<Infallible, String> {
+    round_trip(client, &format!("LISTEN {CHANNEL}")).await?;
     // Writes made while nobody listened are unknown: start from a clean slate.
     cache.invalidate();
     cache.listening.store(true, Ordering::SeqCst);
@@ -225,12 +244,23 @@ async fn serve_syncs(
                 .await
                 .is_err()
             {
-                client.batch_execute("").await?;
+                round_trip(client, "").await?;
             }
             continue;
         }
         let number = cache.started.fetch_add(1, Ordering::SeqCst) + 1;
-        client.batch_execute("").await?;
+        round_trip(client, "").await?;
         cache.done.send_replace(number);
+    }
+}
+
+/// Runs `sql` on the listening connection, failing if it errs or takes over [`ROUND_TRIP_LIMIT`].
+async fn round_trip(client: &tokio_postgres::Client, sql: &str) -> Result<(), String> {
+    match tokio::time::timeout(ROUND_TRIP_LIMIT, client.batch_execute(sql)).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err(format!(
+            "no answer within {} ms",
+            ROUND_TRIP_LIMIT.as_millis()
+        )),
     }
 }

@@ -6,8 +6,8 @@
 //! selective index: a topic's, an entity's or an author's `(x_id, published_at DESC, article_id
 //! DESC)` range, or the articles' own `(published_at DESC, id DESC)`. Any-of topics become one
 //! `LIMIT n+1` branch per topic, merged by `UNION` (which drops the articles two branches share).
-//! The statement text depends only on which filters are set, so diesel-async prepares it once per
-//! connection and reuses it.
+//! The statement text depends only on which filters are set and on the page size, rounded up to
+//! one of [`FETCH_SIZES`], so diesel-async prepares it once per connection and reuses it.
 
 use std::collections::HashMap;
 
@@ -346,7 +346,7 @@ fn keyset_sql(
     });
     // Written in, not bound: with `LIMIT $n` PostgreSQL's generic plan assumes a large share of
     // the rows, so it would re-plan the statement on every execution.
-    let page = (limit + 1).to_string();
+    let page = (fetch_size(limit) + 1).to_string();
     let drivers: Vec<Driver> = if let Some(t) = filter.scope_topic {
         vec![Driver::Topic(t)]
     } else if !filter.any_topics.is_empty() {
@@ -379,6 +379,17 @@ fn keyset_sql(
         format!("SELECT * FROM ({union}) merged ORDER BY {order} LIMIT {page}")
     };
     (sql, w.binds)
+}
+
+/// The page sizes whose statements are prepared: a request's page is read with the first one that
+/// holds it, then cut, so that the hundred possible limits make four statement texts, not a hundred.
+const FETCH_SIZES: [u32; 4] = [10, 20, 50, 100];
+
+fn fetch_size(limit: u32) -> u32 {
+    FETCH_SIZES
+        .into_iter()
+        .find(|&size| size >= limit)
+        .unwrap_or(limit)
 }
 
 fn order_by(sort: ArticleSort, time: &str, id: &str, rank: &str) -> String {

@@ -203,3 +203,82 @@ async fn a_write_from_outside_any_server_empties_the_cache_too() {
     // And the cache fills again once nothing changes.
     server.warm(LATEST).await;
 }
+
+#[actix_web::test]
+async fn only_the_first_unfiltered_page_is_cached_and_each_limit_has_its_own_entry() {
+    let app = TestApp::with_demo().await;
+    let server = ServerProcess::start(&app).await;
+    server.warm(LATEST).await;
+    let (five, _) = server.get(LATEST).await;
+
+    let (six, cache) = server.get("/v1/articles?limit=6").await;
+    assert_eq!(cache, "miss", "limit=6 is not limit=5's entry");
+    assert_eq!(six["data"].as_array().map(Vec::len), Some(6));
+    assert_eq!(six["data"][0], five["data"][0]);
+
+    let cursor = five["next_cursor"].as_str().expect("a next page");
+    let filtered = [
+        "/v1/articles?limit=5&language=en".to_owned(),
+        "/v1/articles?limit=5&sort=oldest".to_owned(),
+        "/v1/articles?limit=5&published_before=2026-01-05T00:00:00Z".to_owned(),
+        "/v1/articles?limit=5&topic=diplomacy".to_owned(),
+        "/v1/articles?limit=5&q=security".to_owned(),
+        format!("/v1/articles?limit=5&cursor={cursor}"),
+        "/v1/topics/diplomacy/articles?limit=5&language=en".to_owned(),
+    ];
+    for path in &filtered {
+        // Twice: a cached answer would show on the second request.
+        for _ in 0..2 {
+            let (_, cache) = server.get(path).await;
+            assert_eq!(cache, "", "{path} is never cached");
+        }
+    }
+    let (oldest, _) = server.get("/v1/articles?limit=5&sort=oldest").await;
+    assert_ne!(oldest["data"], five["data"]);
+}
+
+/// How many listening connections of a server are on the test database.
+async fn listeners(app: &TestApp) -> i64 {
+    app.count(&format!(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
+           AND application_name = '{}'",
+        dateline::cache::LISTENER_NAME
+    ))
+    .await
+}
+
+#[actix_web::test]
+async fn a_write_made_while_the_listener_is_down_is_not_missed() {
+    let app = TestApp::with_demo().await;
+    let server = ServerProcess::start(&app).await;
+    server.warm(LATEST).await;
+    assert_eq!(listeners(&app).await, 1);
+    let (before, _) = server.get(LATEST).await;
+    let id = before["data"][0]["id"].as_i64().expect("id");
+
+    app.sql(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+          WHERE datname = current_database() AND application_name = '{}'",
+        dateline::cache::LISTENER_NAME
+    ))
+    .await;
+    // Read while nobody listens (this answer may be stored), then write: the write's notification
+    // goes nowhere.
+    server.get(LATEST).await;
+    let headline = "Headline changed while the listener was down";
+    app.sql(&format!(
+        "UPDATE articles SET headline = '{headline}' WHERE id = {id}"
+    ))
+    .await;
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while listeners(&app).await == 0 {
+        assert!(Instant::now() < deadline, "the listener never reconnects");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for _ in 0..3 {
+        let (after, cache) = server.get(LATEST).await;
+        assert_eq!(after["data"][0]["headline"], headline, "x-cache: {cache}");
+    }
+    server.warm(LATEST).await;
+}
