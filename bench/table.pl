@@ -25,7 +25,8 @@ for my $label (@order) {
 }
 my @errors = grep { $row{$_}{errors} } @order;
 printf "\nConcurrency %d (wrk -t2, pgbench -j2 -M prepared); per scenario, after a warm-up, %d rounds "
-    . "of %d s of wrk then %d s of pgbench (req/s: mean of the rounds; wrk percentiles: the median "
+    . "of %d s of wrk then %d s of pgbench, page 1 and page 500 in the same rounds, and so the two "
+    . "sizes of latest by topic (req/s: mean of the rounds; wrk percentiles: the median "
     . "round's; pgbench percentiles: over all transactions). Peak server RSS %.1f MB.%s\n",
     $concurrency, $rounds, $duration, $duration, $rss_kb / 1024,
     @errors ? " Non-2xx or socket errors in: " . join(', ', @errors) . "." : " No errors.";
