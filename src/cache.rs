@@ -200,7 +200,9 @@ pub fn spawn_listener(cache: web::Data<ResponseCache>, database_url: String) {
 
 /// One listening connection's life: returns when it fails.
 async fn listen(cache: &ResponseCache, database_url: &str) -> Result<(), String> {
-    let mut config: tokio_postgres::Config = database_url.parse().map_err(|e| format!("{e}"))?;
+    let mut config: tokio_postgres::Config = database_url
+        .parse()
+        .map_err(|e: tokio_postgres::Error| e.to_string())?;
     let (client, mut connection) = config
         .application_name(LISTENER_NAME)
         .connect(tokio_postgres::NoTls)
@@ -220,9 +222,7 @@ async fn listen(cache: &ResponseCache, database_url: &str) -> Result<(), String>
         "the connection closed".to_owned()
     };
     tokio::select! {
-        result = serve_syncs(cache, &client) => match result {
-            Err(e) => Err(e),
-        },
+        result = serve_syncs(cache, &client) => result.map(|never| match never {}),
         error = driver => Err(error),
     }
 }

@@ -41,13 +41,13 @@ static PREPARED_TEXTS: LazyLock<TextAdmission> =
 /// The statement texts allowed into the connections' statement caches: the first `capacity`
 /// distinct ones asked for, for the life of the process (a statement once cached stays cached).
 #[derive(Debug)]
-pub struct TextAdmission {
+struct TextAdmission {
     capacity: usize,
     admitted: Mutex<HashSet<String>>,
 }
 
 impl TextAdmission {
-    pub fn new(capacity: usize) -> Self {
+    fn new(capacity: usize) -> Self {
         Self {
             capacity,
             admitted: Mutex::new(HashSet::new()),
@@ -55,7 +55,7 @@ impl TextAdmission {
     }
 
     /// Whether `sql` may be prepared and kept; admits it while there is room.
-    pub fn admit(&self, sql: &str) -> bool {
+    fn admit(&self, sql: &str) -> bool {
         let mut admitted = self.admitted.lock().unwrap_or_else(PoisonError::into_inner);
         if admitted.contains(sql) {
             return true;
