@@ -82,11 +82,10 @@ pub struct ArticleSummaryRow {
     pub rank: Option<f32>,
 }
 
-/// A row of a page: the summary and its labels, `(slug, name)` pairs split into arrays.
+/// An article's authors and direct topics as [`LABEL_COLUMNS`] returns them: `(slug, name)`
+/// pairs split into arrays.
 #[derive(QueryableByName)]
-struct ArticlePageRow {
-    #[diesel(embed)]
-    summary: ArticleSummaryRow,
+struct LabelColumns {
     #[diesel(sql_type = Array<Text>)]
     author_slugs: Vec<String>,
     #[diesel(sql_type = Array<Text>)]
@@ -97,15 +96,60 @@ struct ArticlePageRow {
     topic_names: Vec<String>,
 }
 
-impl From<ArticlePageRow> for ArticleSummary {
-    fn from(row: ArticlePageRow) -> Self {
+/// A row of a page: the summary and its labels.
+#[derive(QueryableByName)]
+struct ArticlePageRow {
+    #[diesel(embed)]
+    summary: ArticleSummaryRow,
+    #[diesel(embed)]
+    labels: LabelColumns,
+}
+
+impl ArticleSummary {
+    fn new(row: ArticleSummaryRow, labels: LabelColumns) -> Self {
         Self {
-            row: row.summary,
-            authors: row.author_slugs.into_iter().zip(row.author_names).collect(),
-            topics: row.topic_slugs.into_iter().zip(row.topic_names).collect(),
+            row,
+            authors: labels
+                .author_slugs
+                .into_iter()
+                .zip(labels.author_names)
+                .collect(),
+            topics: labels
+                .topic_slugs
+                .into_iter()
+                .zip(labels.topic_names)
+                .collect(),
         }
     }
 }
+
+/// The labels of the article whose id is `article_id`.
+#[derive(QueryableByName)]
+struct ArticleLabelsRow {
+    #[diesel(sql_type = BigInt)]
+    article_id: ArticleId,
+    #[diesel(embed)]
+    labels: LabelColumns,
+}
+
+/// The `au` (authors in byline order) and `tp` (direct topics by name) CTEs for the articles whose
+/// ids `ids` selects, one row per article, gathered as a set so each label table is visited once.
+fn label_ctes(ids: &str) -> String {
+    format!(
+        "au AS (SELECT aa.article_id, array_agg(x.slug ORDER BY aa.position, x.name) AS slugs, \
+                       array_agg(x.name ORDER BY aa.position, x.name) AS names \
+                  FROM article_authors aa JOIN authors x ON x.id = aa.author_id \
+                 WHERE aa.article_id IN ({ids}) GROUP BY aa.article_id), \
+         tp AS (SELECT at.article_id, array_agg(t.slug ORDER BY t.name) AS slugs, \
+                       array_agg(t.name ORDER BY t.name) AS names \
+                  FROM article_topics at JOIN topics t ON t.id = at.topic_id \
+                 WHERE at.article_id IN ({ids}) AND at.direct GROUP BY at.article_id)"
+    )
+}
+
+/// The [`LabelColumns`] of a row joined to `au` and `tp` (see [`label_ctes`]).
+const LABEL_COLUMNS: &str = "coalesce(au.slugs, '{}') AS author_slugs, coalesce(au.names, '{}') AS author_names, \
+     coalesce(tp.slugs, '{}') AS topic_slugs, coalesce(tp.names, '{}') AS topic_names";
 
 impl ArticleKey {
     /// Whether this key can have come from a list sorted by `sort`: a time PostgreSQL can hold
@@ -126,20 +170,6 @@ impl ArticleSummaryRow {
             r: self.rank,
         }
     }
-}
-
-/// An author or topic of an article, as a list shows it.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct ArticleLabelRow {
-    #[diesel(sql_type = BigInt)]
-    pub article_id: ArticleId,
-    /// `author` or `topic`.
-    #[diesel(sql_type = Text)]
-    pub kind: String,
-    #[diesel(sql_type = Text)]
-    pub slug: String,
-    #[diesel(sql_type = Text)]
-    pub name: String,
 }
 
 /// A summary with its authors and topics, in byline and name order.
@@ -230,12 +260,14 @@ pub async fn list_articles(
     let limit = limit as usize;
     let next = (rows.len() > limit).then(|| rows[limit - 1].summary.key());
     rows.truncate(limit);
-    Ok((rows.into_iter().map(ArticleSummary::from).collect(), next))
+    let summaries = rows
+        .into_iter()
+        .map(|row| ArticleSummary::new(row.summary, row.labels))
+        .collect();
+    Ok((summaries, next))
 }
 
-/// The page statement: the keyset rows, then the authors (in byline order) and direct topics (by
-/// name) of all of them at once, as parallel arrays of slugs and names per row. The labels are
-/// gathered for the page as a set, not row by row, so each label table is visited once.
+/// The page statement: the keyset rows, then the authors and direct topics of all of them at once.
 fn page_sql(
     filter: &ArticleFilter,
     sort: ArticleSort,
@@ -244,25 +276,18 @@ fn page_sql(
 ) -> (String, Vec<Bind>) {
     let (keyset, binds) = keyset_sql(filter, sort, after, limit);
     let order = order_by(sort, "p.published_at", "p.id", "p.rank");
+    let labels = label_ctes("SELECT id FROM p");
     let sql = format!(
-        "WITH p AS ({keyset}), \
-         au AS (SELECT aa.article_id, array_agg(x.slug ORDER BY aa.position, x.name) AS slugs, \
-                       array_agg(x.name ORDER BY aa.position, x.name) AS names \
-                  FROM article_authors aa JOIN authors x ON x.id = aa.author_id \
-                 WHERE aa.article_id IN (SELECT id FROM p) GROUP BY aa.article_id), \
-         tp AS (SELECT at.article_id, array_agg(t.slug ORDER BY t.name) AS slugs, \
-                       array_agg(t.name ORDER BY t.name) AS names \
-                  FROM article_topics at JOIN topics t ON t.id = at.topic_id \
-                 WHERE at.article_id IN (SELECT id FROM p) AND at.direct GROUP BY at.article_id) \
-         SELECT p.*, coalesce(au.slugs, '{{}}') AS author_slugs, coalesce(au.names, '{{}}') AS author_names, \
-                coalesce(tp.slugs, '{{}}') AS topic_slugs, coalesce(tp.names, '{{}}') AS topic_names \
+        "WITH p AS ({keyset}), {labels} \
+         SELECT p.*, {LABEL_COLUMNS} \
            FROM p LEFT JOIN au ON au.article_id = p.id LEFT JOIN tp ON tp.article_id = p.id \
           ORDER BY {order}"
     );
     (sql, binds)
 }
 
-/// Fetches the authors and topics of articles in one round trip (the single-article view's path).
+/// Fetches the authors and topics of articles in one round trip (the single-article view's path),
+/// with the same SQL as a page's labels.
 pub async fn attach_labels(
     conn: &mut AsyncPgConnection,
     rows: Vec<ArticleSummaryRow>,
@@ -271,42 +296,28 @@ pub async fn attach_labels(
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.id.0).collect();
-    let labels: Vec<ArticleLabelRow> = PreparedSql::new(
-        "SELECT aa.article_id, 'author' AS kind, au.slug, au.name, aa.position::int4 AS ord \
-           FROM article_authors aa JOIN authors au ON au.id = aa.author_id \
-          WHERE aa.article_id = ANY($1) \
-         UNION ALL \
-         SELECT at.article_id, 'topic', t.slug, t.name, 0 \
-           FROM article_topics at JOIN topics t ON t.id = at.topic_id \
-          WHERE at.article_id = ANY($1) AND at.direct \
-         ORDER BY 1, 2, 5, 4",
+    let labels = label_ctes("SELECT id FROM ids");
+    let found: Vec<ArticleLabelsRow> = PreparedSql::new(
+        format!(
+            "WITH ids AS (SELECT unnest($1::int8[]) AS id), {labels} \
+             SELECT ids.id AS article_id, {LABEL_COLUMNS} \
+               FROM ids LEFT JOIN au ON au.article_id = ids.id LEFT JOIN tp ON tp.article_id = ids.id"
+        ),
         vec![Bind::BigInts(ids)],
     )
     .load(conn)
     .await?;
-    let mut summaries: Vec<ArticleSummary> = rows
+    let mut labels: HashMap<ArticleId, LabelColumns> = found
         .into_iter()
-        .map(|row| ArticleSummary {
-            row,
-            authors: Vec::new(),
-            topics: Vec::new(),
+        .map(|row| (row.article_id, row.labels))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let labels = labels.remove(&row.id)?;
+            Some(ArticleSummary::new(row, labels))
         })
-        .collect();
-    let index: std::collections::HashMap<ArticleId, usize> = summaries
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.row.id, i))
-        .collect();
-    for label in labels {
-        if let Some(&i) = index.get(&label.article_id) {
-            let entry = (label.slug, label.name);
-            match label.kind.as_str() {
-                "author" => summaries[i].authors.push(entry),
-                _ => summaries[i].topics.push(entry),
-            }
-        }
-    }
-    Ok(summaries)
+        .collect())
 }
 
 struct SqlWriter {

@@ -98,6 +98,10 @@ async fn summaries_carry_authors_and_direct_topics_only() {
         "ancestors are not shown: {topics:?}"
     );
     assert!(seed.get("body").is_none(), "lists leave the body out");
+    // The single-article view carries the same labels, in the same order.
+    let article = app.get(&format!("/v1/articles/{SEED}")).await.json();
+    assert_eq!(article["authors"], seed["authors"]);
+    assert_eq!(article["topics"], seed["topics"]);
 }
 
 #[actix_web::test]
