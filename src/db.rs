@@ -33,9 +33,10 @@ pub fn build_pool(database_url: &str, max_size: usize) -> Result<DbPool, String>
     config.custom_setup = Box::new(|url| {
         async move {
             let mut conn = AsyncPgConnection::establish(url).await?;
-            // Generic plans: every statement is prepared once per connection and its best plan (an
-            // index range scan) does not depend on the values, so planning it anew on each
-            // execution, which PostgreSQL otherwise often does, only costs time (docs/performance.md).
+            // Generic plans: the hot statements are prepared once per connection and their best
+            // plan (an index range scan) does not depend on the values, so planning them anew on
+            // each execution, which PostgreSQL otherwise often does, only costs time
+            // (docs/performance.md, docs/decisions.md).
             conn.batch_execute(&format!(
                 "SET statement_timeout = '{STATEMENT_TIMEOUT}'; SET plan_cache_mode = force_generic_plan"
             ))

@@ -293,7 +293,8 @@ pub async fn article_page(
     // Only the hottest lists are cached: the first page of the latest articles, overall or of a
     // topic, with nothing but `limit` set.
     let unfiltered = topic_slugs.is_empty()
-        && author_slugs.len() + entity_slugs.len() == 0
+        && author_slugs.is_empty()
+        && entity_slugs.is_empty()
         && language.is_none()
         && published_after.is_none()
         && published_before.is_none()

@@ -180,6 +180,14 @@ async fn no_cached_list_is_served_after_a_write_in_either_server_process() {
     );
 }
 
+/// Changes a headline with plain SQL, as a writer outside any server would.
+async fn set_headline(app: &TestApp, id: i64, headline: &str) {
+    app.sql(&format!(
+        "UPDATE articles SET headline = '{headline}' WHERE id = {id}"
+    ))
+    .await;
+}
+
 #[actix_web::test]
 async fn a_write_from_outside_any_server_empties_the_cache_too() {
     let app = TestApp::with_demo().await;
@@ -189,10 +197,7 @@ async fn a_write_from_outside_any_server_empties_the_cache_too() {
     let id = before["data"][0]["id"].as_i64().expect("id");
     for n in 0..10 {
         let headline = format!("Headline changed outside any server, take {n}");
-        app.sql(&format!(
-            "UPDATE articles SET headline = '{headline}' WHERE id = {id}"
-        ))
-        .await;
+        set_headline(&app, id, &headline).await;
         let (after, cache) = server.get(LATEST).await;
         assert_eq!(
             after["data"][0]["headline"],
@@ -266,10 +271,7 @@ async fn a_write_made_while_the_listener_is_down_is_not_missed() {
     // goes nowhere.
     server.get(LATEST).await;
     let headline = "Headline changed while the listener was down";
-    app.sql(&format!(
-        "UPDATE articles SET headline = '{headline}' WHERE id = {id}"
-    ))
-    .await;
+    set_headline(&app, id, headline).await;
 
     let deadline = Instant::now() + Duration::from_secs(20);
     while listeners(&app).await == 0 {
