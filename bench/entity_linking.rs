@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use dateline::linking::Gazetteer;
+use dateline::ingest::linking::Gazetteer;
 use dateline::store::EntityId;
 
 const TYPES: &[&str] = &["person", "organization", "place"];

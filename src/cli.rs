@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::config::{DatabaseSettings, ServerSettings};
-use crate::store::keys::Scope;
+use crate::vocab::Scope;
 
 /// dateline: a REST JSON API for news metadata.
 #[derive(Debug, Parser)]

@@ -1,19 +1,22 @@
 //! dateline: a REST JSON API for news metadata.
+//!
+//! The layers, each importing only those below it (`docs/architecture.md`):
+//! - the application: [`cli`], [`config`], [`startup`], [`openapi`];
+//! - HTTP: [`api`];
+//! - writes and reads: [`ingest`], [`queries`];
+//! - the data: [`store`];
+//! - the base: [`db`], [`schema`], [`vocab`], [`text`], [`local_pg`].
 
 pub mod api;
-pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;
-pub mod demo;
-pub mod error;
-pub mod import;
-pub mod iptc;
-pub mod linking;
+pub mod ingest;
 pub mod local_pg;
 pub mod openapi;
-pub mod pagination;
-pub mod relink;
+pub mod queries;
 pub mod schema;
 pub mod startup;
 pub mod store;
+pub mod text;
+pub mod vocab;

@@ -2,9 +2,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use dateline::cli::{Cli, Command, KeysCommand, TopicsCommand};
+use dateline::ingest::{demo, import, iptc, relink};
 use dateline::startup::{Application, Database};
 use dateline::store::keys as api_keys;
-use dateline::{db, demo, openapi};
+use dateline::{db, openapi};
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
@@ -123,7 +124,7 @@ fn keys(database_url: &str, action: KeysCommand) -> Result<(), String> {
 
 fn import(database_url: &str, files: &[std::path::PathBuf]) -> Result<(), String> {
     with_connection(database_url, async |conn| {
-        let report = dateline::import::import_files(conn, files).await?;
+        let report = import::import_files(conn, files).await?;
         println!("import: {report}");
         if report.failed > 0 {
             return Err(format!("{} item(s) failed", report.failed));
@@ -134,9 +135,7 @@ fn import(database_url: &str, files: &[std::path::PathBuf]) -> Result<(), String
 
 fn relink(database_url: &str) -> Result<(), String> {
     with_connection(database_url, async |conn| {
-        let changed = dateline::relink::relink_all(conn)
-            .await
-            .map_err(|e| e.to_string())?;
+        let changed = relink::relink_all(conn).await.map_err(|e| e.to_string())?;
         println!("relink: {changed} article(s) changed");
         Ok(())
     })
@@ -145,7 +144,7 @@ fn relink(database_url: &str) -> Result<(), String> {
 fn import_iptc(database_url: &str, file: &std::path::Path) -> Result<(), String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
     with_connection(database_url, async |conn| {
-        let report = dateline::iptc::import_media_topics(conn, &text).await?;
+        let report = iptc::import_media_topics(conn, &text).await?;
         println!("topics: {report}");
         Ok(())
     })

@@ -20,7 +20,7 @@ The worked example throughout is a TURAN wire story by Alex Raufoglu, datelined 
     ),
     servers((url = "/", description = "This server")),
     modifiers(&BearerKeys),
-    components(schemas(crate::api::articles::SortOrder, crate::api::entities::EntityKind)),
+    components(schemas(crate::vocab::SortOrder, crate::vocab::EntityKind)),
     tags(
         (name = "articles", description = "News articles: latest first, filtered by topic, author, entity, language, date or full text"),
         (name = "authors", description = "People with a byline"),

@@ -7,12 +7,12 @@ use actix_web::middleware::{ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::api::cache::{self, ResponseCache};
 use crate::api::docs::SpecJson;
-use crate::cache::{self, ResponseCache};
+use crate::api::error::{ApiError, problem_for_bare_errors, unknown_route};
 use crate::config::{DatabaseSettings, ServerSettings};
 use crate::db::{self, DbPool};
-use crate::error::{ApiError, problem_for_bare_errors, unknown_route};
-use crate::linking::SharedGazetteer;
+use crate::ingest::linking::SharedGazetteer;
 use crate::local_pg::LocalPostgres;
 
 /// The largest request body: a batch of 1,000 full articles fits.

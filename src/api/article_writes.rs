@@ -1,25 +1,30 @@
-//! Writing articles: `POST /v1/articles` (upsert), `PUT`, `PATCH`, `DELETE`, and batches.
-
-use std::collections::HashMap;
+//! Writing articles: `POST /v1/articles` (upsert), `PUT`, `PATCH`, `DELETE`, and batches. The
+//! handlers parse the request and shape the answer; the ingest layer does the writing.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, delete, patch, post, put, web};
+use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::article_input::{ArticleInput, from_json, parse_json, require_content_type};
-use super::articles::{Article, article_ref, load_article};
+use super::articles::{Article, article_view};
 use super::auth::WriteKey;
+use super::error::{ApiError, ArticleWriteErrors, Problem};
+use super::params::{parse_json, require_content_type};
 use crate::db::DbPool;
-use crate::error::{ApiError, FieldError, Problem, WriteErrors};
-use crate::linking::SharedGazetteer;
-use crate::store::article_write::{self, Outcome};
+use crate::ingest::articles::{self as ingest, UnknownTopics};
+use crate::ingest::error::IngestError;
+use crate::ingest::input::{ArticleInput, from_json, from_value, split_ndjson};
+use crate::ingest::linking::SharedGazetteer;
+use crate::queries::article::{self, article_ref};
+use crate::store::ArticleId;
+use crate::store::article_write::Outcome;
 use crate::store::articles::ArticleRef;
 use crate::store::idempotency::{self, StoredResponse};
-use crate::store::{ArticleId, TopicId};
+use crate::text::FieldError;
 
 /// The most items one batch may carry.
 pub const MAX_BATCH_ITEMS: usize = 1_000;
@@ -37,7 +42,7 @@ const MAX_IDEMPOTENCY_KEY: usize = 255;
     responses(
         (status = 201, description = "Created", body = Article, headers(("Location" = String, description = "The article's URL"))),
         (status = 200, description = "Updated, or unchanged when identical", body = Article),
-        WriteErrors,
+        ArticleWriteErrors,
     )
 )]
 #[post("/articles")]
@@ -65,10 +70,7 @@ pub async fn upsert_article(
     {
         return replay(&stored, &request_hash);
     }
-    let topics = known_topics(&mut conn, input.topics.iter()).await?;
-    let draft = input.validate(&topics, false)?;
-    let gazetteer = gazetteer.get(&mut conn).await?;
-    let upserted = article_write::upsert_article(&mut conn, &draft, &gazetteer).await?;
+    let upserted = ingest::upsert(&mut conn, &gazetteer, input).await?;
     let status = if upserted.outcome == Outcome::Created {
         StatusCode::CREATED
     } else {
@@ -88,7 +90,7 @@ pub async fn upsert_article(
     params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug", example = "1")),
     request_body(content = ArticleInput, content_type = "application/json"),
     security(("api_key" = ["write"])),
-    responses((status = 200, description = "The article as stored", body = Article), WriteErrors)
+    responses((status = 200, description = "The article as stored", body = Article), ArticleWriteErrors)
 )]
 #[put("/articles/{id_or_slug}")]
 pub async fn replace_article(
@@ -100,9 +102,10 @@ pub async fn replace_article(
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let input: ArticleInput = parse_json(&req, &body)?;
+    let reference = article_ref(&path)?;
     let mut conn = pool.get().await?;
-    let id = existing_id(&mut conn, &path).await?;
-    write_replacement(&mut conn, &gazetteer, id, &path, input).await
+    let id = ingest::replace(&mut conn, &gazetteer, &reference, &path, input).await?;
+    stored_view(&mut conn, id).await
 }
 
 /// Changes some fields of an article: a JSON Merge Patch (RFC 7396) of its `ArticleInput`;
@@ -113,7 +116,7 @@ pub async fn replace_article(
     request_body(content = Object, content_type = "application/merge-patch+json",
         example = json!({"lead": "A corrected lead.", "topics": ["diplomacy"]})),
     security(("api_key" = ["write"])),
-    responses((status = 200, description = "The article as stored", body = Article), WriteErrors)
+    responses((status = 200, description = "The article as stored", body = Article), ArticleWriteErrors)
 )]
 #[patch("/articles/{id_or_slug}")]
 pub async fn patch_article(
@@ -125,21 +128,17 @@ pub async fn patch_article(
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
     require_content_type(&req, &["application/merge-patch+json", "application/json"])?;
-    let patch: serde_json::Value = from_json(&body)?;
+    let patch: serde_json::Value = from_json(&body).map_err(ApiError::from)?;
     if !patch.is_object() {
         return Err(ApiError::Validation(vec![FieldError::new(
             "",
             "a merge patch is a JSON object",
         )]));
     }
+    let reference = article_ref(&path)?;
     let mut conn = pool.get().await?;
-    let id = existing_id(&mut conn, &path).await?;
-    let current = load_article(&mut conn, &ArticleRef::Id(id), &path).await?;
-    let mut document = serde_json::to_value(current_input(&current))
-        .map_err(|e| ApiError::Internal(format!("serialising an article: {e}")))?;
-    json_patch::merge(&mut document, &patch);
-    let input: ArticleInput = from_json(&serde_json::to_vec(&document).unwrap_or_default())?;
-    write_replacement(&mut conn, &gazetteer, id, &path, input).await
+    let id = ingest::patch(&mut conn, &gazetteer, &reference, &path, &patch).await?;
+    stored_view(&mut conn, id).await
 }
 
 /// Withdraws an article: it leaves every list, and `GET` answers 410 Gone.
@@ -147,7 +146,7 @@ pub async fn patch_article(
     tag = "articles",
     params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug", example = "1")),
     security(("api_key" = ["write"])),
-    responses((status = 204, description = "Withdrawn"), WriteErrors)
+    responses((status = 204, description = "Withdrawn"), ArticleWriteErrors)
 )]
 #[delete("/articles/{id_or_slug}")]
 pub async fn withdraw_article(
@@ -155,18 +154,10 @@ pub async fn withdraw_article(
     pool: web::Data<DbPool>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let reference = article_ref(&path)?;
     let mut conn = pool.get().await?;
-    let id = existing_id(&mut conn, &path).await?;
-    match article_write::pub_status(&mut conn, id).await?.as_deref() {
-        None => Err(ApiError::not_found("article", &path)),
-        Some("canceled") => Err(ApiError::Gone(format!(
-            "article `{path}` was already withdrawn"
-        ))),
-        Some(_) => {
-            article_write::withdraw_article(&mut conn, id).await?;
-            Ok(HttpResponse::NoContent().finish())
-        }
-    }
+    ingest::withdraw(&mut conn, &reference, &path).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The result of one item of a batch.
@@ -202,7 +193,7 @@ pub struct BatchResult {
         description = "An array of `ArticleInput` objects, or one per line as `application/x-ndjson`. \
             Each item is checked on its own: one that is not a valid `ArticleInput` is reported in its result."),
     security(("api_key" = ["write"])),
-    responses((status = 200, description = "Each item's result, in order", body = BatchResult), WriteErrors)
+    responses((status = 200, description = "Each item's result, in order", body = BatchResult), ArticleWriteErrors)
 )]
 #[post("/articles/batch")]
 pub async fn upsert_batch(
@@ -213,10 +204,10 @@ pub async fn upsert_batch(
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let media = require_content_type(&req, &["application/json", "application/x-ndjson"])?;
-    let items: Vec<Result<ArticleInput, ApiError>> = if media == "application/x-ndjson" {
+    let items: Vec<Result<ArticleInput, IngestError>> = if media == "application/x-ndjson" {
         split_ndjson(&body).map(from_json).collect()
     } else {
-        let values: Vec<serde_json::Value> = from_json(&body)?;
+        let values: Vec<serde_json::Value> = from_json(&body).map_err(ApiError::from)?;
         // Items are checked one by one, but an item that is not even an object breaks the
         // documented shape of the whole request.
         let not_objects: Vec<FieldError> = values
@@ -228,10 +219,7 @@ pub async fn upsert_batch(
         if !not_objects.is_empty() {
             return Err(ApiError::Validation(not_objects));
         }
-        values
-            .into_iter()
-            .map(|v| from_json(&serde_json::to_vec(&v).unwrap_or_default()))
-            .collect()
+        values.iter().map(from_value).collect()
     };
     if items.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::PayloadTooLarge(format!(
@@ -239,18 +227,11 @@ pub async fn upsert_batch(
         )));
     }
     let mut conn = pool.get().await?;
-    let slugs = items.iter().flatten().flat_map(|i| i.topics.iter());
-    let topics = known_topics(&mut conn, slugs).await?;
-    let gazetteer = gazetteer.get(&mut conn).await?;
-    let mut results = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        let stored = match item.and_then(|input| input.validate(&topics, false)) {
-            Ok(draft) => article_write::upsert_article(&mut conn, &draft, &gazetteer)
-                .await
-                .map_err(ApiError::from),
-            Err(e) => Err(e),
-        };
-        results.push(match stored {
+    let stored = ingest::upsert_all(&mut conn, &gazetteer, items, UnknownTopics::Refuse).await?;
+    let results = stored
+        .into_iter()
+        .enumerate()
+        .map(|(index, result)| match result {
             Ok(upserted) => BatchItemResult {
                 index,
                 status: if upserted.outcome == Outcome::Created {
@@ -259,13 +240,11 @@ pub async fn upsert_batch(
                     200
                 },
                 id: Some(upserted.id.0),
-                outcome: Some(outcome_name(upserted.outcome).to_owned()),
+                outcome: Some(upserted.outcome.as_str().to_owned()),
                 problem: None,
             },
             Err(e) => {
-                if let ApiError::Unavailable(_) = e {
-                    return Err(e);
-                }
+                let e = ApiError::from(e);
                 BatchItemResult {
                     index,
                     status: actix_web::ResponseError::status_code(&e).as_u16(),
@@ -274,87 +253,9 @@ pub async fn upsert_batch(
                     problem: Some(e.problem()),
                 }
             }
-        });
-    }
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(BatchResult { results }))
-}
-
-/// NDJSON lines that are not blank.
-pub fn split_ndjson(body: &[u8]) -> impl Iterator<Item = &[u8]> {
-    body.split(|b| *b == b'\n')
-        .filter(|line| line.iter().any(|b| !b.is_ascii_whitespace()))
-}
-
-fn outcome_name(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Created => "created",
-        Outcome::Updated => "updated",
-        Outcome::Unchanged => "unchanged",
-    }
-}
-
-async fn write_replacement(
-    conn: &mut diesel_async::AsyncPgConnection,
-    gazetteer: &SharedGazetteer,
-    id: ArticleId,
-    key: &str,
-    input: ArticleInput,
-) -> Result<HttpResponse, ApiError> {
-    if article_write::pub_status(conn, id).await?.is_none() {
-        return Err(ApiError::not_found("article", key));
-    }
-    let topics = known_topics(conn, input.topics.iter()).await?;
-    let draft = input.validate(&topics, true)?;
-    let gazetteer = gazetteer.get(conn).await?;
-    article_write::replace_article_by_id(conn, id, &draft, &gazetteer).await?;
-    let article = load_article(conn, &ArticleRef::Id(id), key).await?;
-    Ok(HttpResponse::Ok().json(article))
-}
-
-/// The article as a client would send it back: what `PATCH` merges into.
-fn current_input(article: &Article) -> serde_json::Value {
-    let s = &article.summary;
-    serde_json::json!({
-        "headline": s.headline,
-        "lead": s.lead,
-        "body": article.body,
-        "url": s.url,
-        "source": s.source,
-        "language": s.language,
-        "dateline": s.dateline,
-        "published_at": s.published_at,
-        "authors": s.authors.iter().map(|a| serde_json::json!({"name": a.name, "slug": a.slug})).collect::<Vec<_>>(),
-        "topics": s.topics.iter().map(|t| t.slug.clone()).collect::<Vec<_>>(),
-        "entities": article.entities.iter()
-            .filter(|e| matches!(e.rel, super::articles::EntityRel::About))
-            .map(|e| serde_json::json!({"name": e.name, "kind": e.kind, "slug": e.slug}))
-            .collect::<Vec<_>>(),
-        "external_id": article.external_id,
-    })
-}
-
-/// The id of the article a path names, whatever its status.
-async fn existing_id(
-    conn: &mut diesel_async::AsyncPgConnection,
-    key: &str,
-) -> Result<ArticleId, ApiError> {
-    crate::store::articles::find_article(conn, &article_ref(key)?)
-        .await?
-        .map(|row| row.id)
-        .ok_or_else(|| ApiError::not_found("article", key))
-}
-
-async fn known_topics<'a>(
-    conn: &mut diesel_async::AsyncPgConnection,
-    slugs: impl Iterator<Item = &'a String>,
-) -> Result<HashMap<String, TopicId>, ApiError> {
-    let mut slugs: Vec<String> = slugs.filter(|s| !s.contains('\0')).cloned().collect();
-    slugs.sort();
-    slugs.dedup();
-    if slugs.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(article_write::existing_topics(conn, &slugs).await?)
 }
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
@@ -374,13 +275,22 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// The article as stored, answered 200.
+async fn stored_view(
+    conn: &mut AsyncPgConnection,
+    id: ArticleId,
+) -> Result<HttpResponse, ApiError> {
+    let article = article_view(article::find(conn, &ArticleRef::Id(id), &id.0.to_string()).await?);
+    Ok(HttpResponse::Ok().json(article))
+}
+
 async fn stored_answer(
-    conn: &mut diesel_async::AsyncPgConnection,
+    conn: &mut AsyncPgConnection,
     id: ArticleId,
     status: StatusCode,
     request_hash: Vec<u8>,
 ) -> Result<StoredResponse, ApiError> {
-    let article = load_article(conn, &ArticleRef::Id(id), &id.0.to_string()).await?;
+    let article = article_view(article::find(conn, &ArticleRef::Id(id), &id.0.to_string()).await?);
     let body = serde_json::to_vec(&article)
         .map_err(|e| ApiError::Internal(format!("serialising an article: {e}")))?;
     Ok(StoredResponse {

@@ -5,9 +5,10 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
+use super::error::ApiError;
 use crate::db::DbPool;
-use crate::error::ApiError;
-use crate::store::keys::{self, ApiKeyId, Scope};
+use crate::store::keys::{self, ApiKeyId};
+use crate::vocab::Scope;
 
 /// A request made with an active key that has the `write` scope.
 #[derive(Debug, Clone, Copy)]

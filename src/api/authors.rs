@@ -6,16 +6,17 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::article_input::{check_text, named_slug, non_empty, parse_json};
-use super::articles::{ArticleListParams, ArticleSummary, ListScope, article_page};
+use super::articles::{ArticleSummary, article_page};
 use super::auth::WriteKey;
-use super::{MAX_PREFIX_CHARS, QueryParams, check_slug, text_param};
+use super::error::{ApiError, AuthorWriteErrors, ItemErrors, ListErrors};
+use super::pagination::Page;
+use super::params::{QueryParams, parse_json};
+use super::slug_list::{SlugListRequest, slug_page};
 use crate::db::DbPool;
-use crate::error::{ApiError, FieldError, ItemErrors, ListErrors, WriteErrors};
-use crate::pagination::{
-    DEFAULT_LIMIT, Page, decode_slug_cursor, encode_cursor, more_after, page_response, page_size,
-};
+use crate::queries::article_list::{ArticleListParams, ListScope};
+use crate::queries::params::{DEFAULT_LIMIT, MAX_PREFIX_CHARS, check_slug, text_param};
 use crate::store::authors::{self as store, AuthorRow};
+use crate::text::{FieldError, check_text, named_slug, non_empty};
 
 /// A person with a byline.
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,18 +78,18 @@ pub async fn list_authors(
     params: QueryParams<AuthorListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.0;
-    let limit = page_size(params.limit.as_deref(), DEFAULT_LIMIT)?;
     let prefix = text_param("q", params.q.as_deref(), MAX_PREFIX_CHARS)?;
-    let filters = format!("authors|q={prefix:?}");
-    let after = decode_slug_cursor(&filters, params.cursor.as_deref())?;
-    let mut conn = pool.get().await?;
-    let mut rows = store::list_authors(&mut conn, prefix, after.as_deref(), limit).await?;
-    let next = more_after(&mut rows, limit, |r| r.slug.clone());
-    let page = Page {
-        data: rows.into_iter().map(Author::from).collect(),
-        next_cursor: next.map(|slug| encode_cursor(&filters, &slug)),
+    let request = SlugListRequest {
+        list: "authors",
+        filters: serde_json::json!({ "q": prefix }),
+        limit: params.limit.as_deref(),
+        default_limit: DEFAULT_LIMIT,
+        cursor: params.cursor.as_deref(),
     };
-    Ok(page_response(&req, &page))
+    slug_page::<_, _, Author>(&req, &pool, request, async |conn, after, limit| {
+        Ok(store::list_authors(conn, prefix, after, limit).await?)
+    })
+    .await
 }
 
 /// One author.
@@ -131,7 +132,6 @@ pub async fn list_author_articles(
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path.into_inner();
-    check_slug("author", &slug)?;
     article_page(&req, &pool, ListScope::Author(slug), params.0).await
 }
 
@@ -177,7 +177,7 @@ impl AuthorWrite {
     tag = "authors",
     request_body(content = AuthorWrite, content_type = "application/json"),
     security(("api_key" = ["write"])),
-    responses((status = 201, description = "Created", body = Author, headers(("Location" = String, description = "The author's URL"))), WriteErrors)
+    responses((status = 201, description = "Created", body = Author, headers(("Location" = String, description = "The author's URL"))), AuthorWriteErrors)
 )]
 #[post("/authors")]
 pub async fn create_author(
@@ -208,7 +208,7 @@ pub async fn create_author(
     params(("slug" = String, Path, description = "The author's slug", example = "alex-raufoglu")),
     request_body(content = AuthorWrite, content_type = "application/json"),
     security(("api_key" = ["write"])),
-    responses((status = 200, description = "The author as stored", body = Author), WriteErrors)
+    responses((status = 200, description = "The author as stored", body = Author), AuthorWriteErrors)
 )]
 #[put("/authors/{slug}")]
 pub async fn update_author(
@@ -240,7 +240,7 @@ pub async fn update_author(
     tag = "authors",
     params(("slug" = String, Path, description = "The author's slug", example = "alex-raufoglu")),
     security(("api_key" = ["write"])),
-    responses((status = 204, description = "Deleted"), WriteErrors)
+    responses((status = 204, description = "Deleted"), AuthorWriteErrors)
 )]
 #[delete("/authors/{slug}")]
 pub async fn delete_author(

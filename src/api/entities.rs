@@ -6,54 +6,18 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::article_input::{check_text, named_slug, non_empty, parse_json};
-use super::articles::{ArticleListParams, ArticleSummary, ListScope, article_page};
+use super::articles::{ArticleSummary, article_page};
 use super::auth::WriteKey;
-use super::{MAX_PREFIX_CHARS, QueryParams, check_slug, text_param};
+use super::error::{ApiError, EntityWriteErrors, ItemErrors, ListErrors};
+use super::pagination::Page;
+use super::params::{QueryParams, parse_json};
+use super::slug_list::{SlugListRequest, slug_page};
 use crate::db::DbPool;
-use crate::error::{ApiError, FieldError, ItemErrors, ListErrors, WriteErrors};
-use crate::pagination::{
-    DEFAULT_LIMIT, Page, decode_slug_cursor, encode_cursor, more_after, page_response, page_size,
-};
+use crate::queries::article_list::{ArticleListParams, ListScope};
+use crate::queries::params::{DEFAULT_LIMIT, MAX_PREFIX_CHARS, check_slug, text_param};
 use crate::store::entities::{self as store, EntityFields, EntityRow};
-
-/// What kind of thing an entity is.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum EntityKind {
-    /// A person.
-    Person,
-    /// A company, government body, party, agency or other organisation.
-    Organisation,
-    /// A country, region, city or other place.
-    Place,
-    /// A named event: a summit, a war, an election.
-    Event,
-    /// Anything else with a name.
-    Other,
-}
-
-impl EntityKind {
-    pub fn from_db(kind: &str) -> Self {
-        match kind {
-            "person" => Self::Person,
-            "organisation" => Self::Organisation,
-            "place" => Self::Place,
-            "event" => Self::Event,
-            _ => Self::Other,
-        }
-    }
-
-    pub fn as_db(self) -> &'static str {
-        match self {
-            Self::Person => "person",
-            Self::Organisation => "organisation",
-            Self::Place => "place",
-            Self::Event => "event",
-            Self::Other => "other",
-        }
-    }
-}
+use crate::text::{FieldError, check_text, named_slug, non_empty};
+use crate::vocab::EntityKind;
 
 /// A named person, organisation, place or event that articles are about or mention.
 #[derive(Debug, Serialize, ToSchema)]
@@ -85,7 +49,7 @@ impl From<EntityRow> for Entity {
         Self {
             slug: row.slug,
             name: row.name,
-            kind: EntityKind::from_db(&row.kind),
+            kind: row.kind,
             aliases: row.aliases.into_iter().flatten().collect(),
             description: row.description,
             wikidata_id: row.wikidata_id,
@@ -126,39 +90,27 @@ pub async fn list_entities(
     params: QueryParams<EntityListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.0;
-    let limit = page_size(params.limit.as_deref(), DEFAULT_LIMIT)?;
     let kind = params
         .kind
         .as_deref()
         .map(|k| {
-            serde_json::from_value::<EntityKind>(serde_json::Value::String(k.to_owned())).map_err(
-                |_| {
-                    ApiError::bad_parameter(
-                        "kind",
-                        "must be `person`, `organisation`, `place`, `event` or `other`",
-                    )
-                },
-            )
+            k.parse::<EntityKind>().map_err(|_| {
+                ApiError::bad_parameter("kind", format!("must be {}", EntityKind::choices()))
+            })
         })
         .transpose()?;
     let prefix = text_param("q", params.q.as_deref(), MAX_PREFIX_CHARS)?;
-    let filters = format!("entities|k={kind:?}|q={prefix:?}");
-    let after = decode_slug_cursor(&filters, params.cursor.as_deref())?;
-    let mut conn = pool.get().await?;
-    let mut rows = store::list_entities(
-        &mut conn,
-        kind.map(EntityKind::as_db),
-        prefix,
-        after.as_deref(),
-        limit,
-    )
-    .await?;
-    let next = more_after(&mut rows, limit, |r| r.slug.clone());
-    let page = Page {
-        data: rows.into_iter().map(Entity::from).collect(),
-        next_cursor: next.map(|slug| encode_cursor(&filters, &slug)),
+    let request = SlugListRequest {
+        list: "entities",
+        filters: serde_json::json!({ "kind": kind, "q": prefix }),
+        limit: params.limit.as_deref(),
+        default_limit: DEFAULT_LIMIT,
+        cursor: params.cursor.as_deref(),
     };
-    Ok(page_response(&req, &page))
+    slug_page::<_, _, Entity>(&req, &pool, request, async |conn, after, limit| {
+        Ok(store::list_entities(conn, kind, prefix, after, limit).await?)
+    })
+    .await
 }
 
 /// One entity.
@@ -201,7 +153,6 @@ pub async fn list_entity_articles(
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path.into_inner();
-    check_slug("entity", &slug)?;
     article_page(&req, &pool, ListScope::Entity(slug), params.0).await
 }
 
@@ -275,7 +226,7 @@ impl EntityWrite {
                 slug,
                 EntityFields {
                     name,
-                    kind: self.kind.as_db().to_owned(),
+                    kind: self.kind,
                     aliases,
                     description: non_empty(&self.description),
                     wikidata_id,
@@ -291,7 +242,7 @@ impl EntityWrite {
     tag = "entities",
     request_body(content = EntityWrite, content_type = "application/json"),
     security(("api_key" = ["write"])),
-    responses((status = 201, description = "Created", body = Entity, headers(("Location" = String, description = "The entity's URL"))), WriteErrors)
+    responses((status = 201, description = "Created", body = Entity, headers(("Location" = String, description = "The entity's URL"))), EntityWriteErrors)
 )]
 #[post("/entities")]
 pub async fn create_entity(
@@ -315,7 +266,7 @@ pub async fn create_entity(
     params(("slug" = String, Path, description = "The entity's slug", example = "antony-blinken")),
     request_body(content = EntityWrite, content_type = "application/json"),
     security(("api_key" = ["write"])),
-    responses((status = 200, description = "The entity as stored", body = Entity), WriteErrors)
+    responses((status = 200, description = "The entity as stored", body = Entity), EntityWriteErrors)
 )]
 #[put("/entities/{slug}")]
 pub async fn update_entity(
@@ -341,7 +292,7 @@ pub async fn update_entity(
     tag = "entities",
     params(("slug" = String, Path, description = "The entity's slug", example = "antony-blinken")),
     security(("api_key" = ["write"])),
-    responses((status = 204, description = "Deleted"), WriteErrors)
+    responses((status = 204, description = "Deleted"), EntityWriteErrors)
 )]
 #[delete("/entities/{slug}")]
 pub async fn delete_entity(

@@ -5,8 +5,8 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::error::{ApiError, ProbeErrors};
 use crate::db::DbPool;
-use crate::error::{ApiError, ProbeErrors};
 
 /// A probe's answer.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,28 +1,33 @@
-//! The HTTP face: one module per resource. Handlers parse, call the store, and shape views.
+//! The HTTP face: one module per resource (parameters, views, thin handlers), and what they
+//! share. Handlers parse, call the ingest or query layer (or the store for the simple
+//! resources), and shape views; they hold no SQL.
+//!
+//! The route table is [`configure`]: what it registers is served, documented in the spec, and
+//! named in every 405's `Allow` header.
 
-pub mod article_input;
 pub mod article_writes;
 pub mod articles;
 pub mod auth;
 pub mod authors;
+pub mod cache;
 pub mod docs;
 pub mod entities;
+pub mod error;
 pub mod health;
+pub mod pagination;
+pub mod params;
+pub mod slug_list;
 pub mod topics;
 
-use std::future::{Ready, ready};
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use utoipa::ToSchema;
+use utoipa::openapi::path::PathItem;
+use utoipa_actix_web::AppExt;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::error::ApiError;
-
-/// Registers every documented route; shared by the server, the tests and `dateline openapi`.
+/// Registers every route; shared by the server, the tests and `dateline openapi`.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(
         scope("/v1")
@@ -57,93 +62,54 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(docs::openapi_json);
 }
 
-/// A query string parsed with repeatable keys (`?topic=a&topic=b`); a malformed one is a 400.
-pub struct QueryParams<T>(pub T);
-
-impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(parse_query(req.query_string()).map(QueryParams))
-    }
+/// The methods a route pattern (as actix's resource map names it) serves, for `Allow`: read
+/// from the routes [`configure`] registers, so a new route or method needs no other edit.
+pub fn allowed_methods(pattern: &str) -> Option<&'static str> {
+    static ALLOWED: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+        let (_, spec) = actix_web::App::new()
+            .into_utoipa_app()
+            .configure(configure)
+            .split_for_parts();
+        spec.paths
+            .paths
+            .iter()
+            .map(|(path, item)| (path.clone(), methods(item)))
+            .collect()
+    });
+    ALLOWED.get(pattern).map(String::as_str)
 }
 
-/// Refuses invalid UTF-8, which the lenient form decoder would turn into U+FFFD.
-fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
-    percent_encoding::percent_decode_str(raw)
-        .decode_utf8()
-        .map_err(|_| ApiError::BadRequest("the query string is not valid UTF-8".to_owned()))?;
-    serde_html_form::from_str(raw)
-        .map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))
+/// `GET, POST, …` in the order RFC 9110 lists the methods.
+fn methods(item: &PathItem) -> String {
+    [
+        ("GET", &item.get),
+        ("HEAD", &item.head),
+        ("POST", &item.post),
+        ("PUT", &item.put),
+        ("PATCH", &item.patch),
+        ("DELETE", &item.delete),
+        ("OPTIONS", &item.options),
+    ]
+    .into_iter()
+    .filter(|(_, operation)| operation.is_some())
+    .map(|(name, _)| name)
+    .collect::<Vec<_>>()
+    .join(", ")
 }
 
-/// Checks a slug from a path or a filter before it reaches a query: one PostgreSQL text cannot
-/// hold (NUL) or no slug is as long as cannot name anything, so it is a 404 like any unknown slug.
-pub fn check_slug(kind: &str, slug: &str) -> Result<(), ApiError> {
-    if slug.contains('\0') || slug.len() > MAX_SLUG_LEN {
-        return Err(ApiError::not_found(kind, &slug.replace('\0', "\\0")));
-    }
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use super::allowed_methods;
 
-const MAX_SLUG_LEN: usize = 200;
-/// The longest name prefix the author and entity lists take.
-pub const MAX_PREFIX_CHARS: usize = 200;
-
-/// A free-text query parameter: empty means absent; NUL (which PostgreSQL text cannot hold) and
-/// values over `max_chars` are a 400.
-pub fn text_param<'a>(
-    param: &str,
-    value: Option<&'a str>,
-    max_chars: usize,
-) -> Result<Option<&'a str>, ApiError> {
-    let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
-        return Ok(None);
-    };
-    if value.contains('\0') {
-        return Err(ApiError::bad_parameter(
-            param,
-            "must not contain NUL characters",
-        ));
-    }
-    if value.chars().count() > max_chars {
-        return Err(ApiError::bad_parameter(
-            param,
-            format!("at most {max_chars} characters"),
-        ));
-    }
-    Ok(Some(value))
-}
-
-/// A reference to an author from an article.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"slug": "alex-raufoglu", "name": "Alex Raufoglu"}))]
-pub struct AuthorRef {
-    /// The author's URL handle, as in `/v1/authors/{slug}`.
-    pub slug: String,
-    /// The name as printed in the byline.
-    pub name: String,
-}
-
-/// A reference to a topic from an article or another topic.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"slug": "diplomacy", "name": "Diplomacy"}))]
-pub struct TopicRef {
-    /// The topic's URL handle, as in `/v1/topics/{slug}`.
-    pub slug: String,
-    /// The topic's display name.
-    pub name: String,
-}
-
-impl From<(String, String)> for AuthorRef {
-    fn from((slug, name): (String, String)) -> Self {
-        Self { slug, name }
-    }
-}
-
-impl From<(String, String)> for TopicRef {
-    fn from((slug, name): (String, String)) -> Self {
-        Self { slug, name }
+    #[test]
+    fn allow_lists_the_registered_methods() {
+        assert_eq!(
+            allowed_methods("/v1/articles/{id_or_slug}"),
+            Some("GET, PUT, PATCH, DELETE")
+        );
+        assert_eq!(allowed_methods("/v1/articles/batch"), Some("POST"));
+        assert_eq!(allowed_methods("/v1/topics"), Some("GET, POST"));
+        assert_eq!(allowed_methods("/healthz"), Some("GET"));
+        assert_eq!(allowed_methods("/v1/nothing"), None);
     }
 }

@@ -6,16 +6,17 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::article_input::{check_text, named_slug, non_empty, parse_json};
-use super::articles::{ArticleListParams, ArticleSummary, ListScope, article_page};
+use super::articles::{ArticleSummary, article_page};
 use super::auth::WriteKey;
-use super::{QueryParams, TopicRef, check_slug};
+use super::error::{ApiError, ItemErrors, ListErrors, TopicWriteErrors};
+use super::pagination::Page;
+use super::params::{QueryParams, TopicRef, parse_json};
+use super::slug_list::{SlugListRequest, slug_page};
 use crate::db::DbPool;
-use crate::error::{ApiError, FieldError, ItemErrors, ListErrors, WriteErrors};
-use crate::pagination::{
-    MAX_LIMIT, Page, decode_slug_cursor, encode_cursor, more_after, page_response, page_size,
-};
+use crate::queries::article_list::{ArticleListParams, ListScope};
+use crate::queries::params::{MAX_LIMIT, check_slug};
 use crate::store::topics::{self as store, ParentFilter, TopicFields, TopicRow};
+use crate::text::{FieldError, check_text, named_slug, non_empty};
 
 /// A subject in the topic hierarchy.
 #[derive(Debug, Serialize, ToSchema)]
@@ -98,28 +99,29 @@ pub async fn list_topics(
     params: QueryParams<TopicListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.0;
-    let limit = page_size(params.limit.as_deref(), MAX_LIMIT)?;
-    let filters = format!("topics|p={:?}", params.parent);
-    let after = decode_slug_cursor(&filters, params.cursor.as_deref())?;
-    let mut conn = pool.get().await?;
-    let parent = match params.parent.as_deref() {
-        None => ParentFilter::Any,
-        Some("") => ParentFilter::Root,
-        Some(slug) => {
-            check_slug("topic", slug)?;
-            let topic = store::find_topic(&mut conn, slug)
-                .await?
-                .ok_or_else(|| ApiError::not_found("topic", slug))?;
-            ParentFilter::Id(topic.id)
-        }
+    let request = SlugListRequest {
+        list: "topics",
+        filters: serde_json::json!({ "parent": params.parent }),
+        limit: params.limit.as_deref(),
+        default_limit: MAX_LIMIT,
+        cursor: params.cursor.as_deref(),
     };
-    let mut rows = store::list_topics(&mut conn, parent, after.as_deref(), limit).await?;
-    let next = more_after(&mut rows, limit, |r| r.slug.clone());
-    let page = Page {
-        data: rows.into_iter().map(Topic::from).collect(),
-        next_cursor: next.map(|slug| encode_cursor(&filters, &slug)),
-    };
-    Ok(page_response(&req, &page))
+    let parent = params.parent.as_deref();
+    slug_page::<_, _, Topic>(&req, &pool, request, async |conn, after, limit| {
+        let parent = match parent {
+            None => ParentFilter::Any,
+            Some("") => ParentFilter::Root,
+            Some(slug) => {
+                check_slug("topic", slug)?;
+                let topic = store::find_topic(conn, slug)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("topic", slug))?;
+                ParentFilter::Id(topic.id)
+            }
+        };
+        Ok(store::list_topics(conn, parent, after, limit).await?)
+    })
+    .await
 }
 
 /// One topic with its children.
@@ -168,7 +170,6 @@ pub async fn list_topic_articles(
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = path.into_inner();
-    check_slug("topic", &slug)?;
     article_page(&req, &pool, ListScope::Topic(slug), params.0).await
 }
 
@@ -281,7 +282,7 @@ async fn topic_view(
     tag = "topics",
     request_body(content = TopicWrite, content_type = "application/json"),
     security(("api_key" = ["write"])),
-    responses((status = 201, description = "Created", body = TopicDetail, headers(("Location" = String, description = "The topic's URL"))), WriteErrors)
+    responses((status = 201, description = "Created", body = TopicDetail, headers(("Location" = String, description = "The topic's URL"))), TopicWriteErrors)
 )]
 #[post("/topics")]
 pub async fn create_topic(
@@ -306,7 +307,7 @@ pub async fn create_topic(
     params(("slug" = String, Path, description = "The topic's slug", example = "diplomacy")),
     request_body(content = TopicWrite, content_type = "application/json"),
     security(("api_key" = ["write"])),
-    responses((status = 200, description = "The topic as stored", body = TopicDetail), WriteErrors)
+    responses((status = 200, description = "The topic as stored", body = TopicDetail), TopicWriteErrors)
 )]
 #[put("/topics/{slug}")]
 pub async fn update_topic(
@@ -335,7 +336,7 @@ pub async fn update_topic(
     tag = "topics",
     params(("slug" = String, Path, description = "The topic's slug", example = "diplomacy")),
     security(("api_key" = ["write"])),
-    responses((status = 204, description = "Deleted"), WriteErrors)
+    responses((status = 204, description = "Deleted"), TopicWriteErrors)
 )]
 #[delete("/topics/{slug}")]
 pub async fn delete_topic(

@@ -1,5 +1,8 @@
 //! Writing articles: idempotent upserts keyed by canonical URL or (source, external id), with
 //! their authors, topics (and the topics' ancestors) and entities, in one transaction.
+//!
+//! Everything arrives as plain values: the ingest layer validates, resolves topics and counts
+//! the entities the text names before anything here runs.
 
 use std::collections::HashMap;
 
@@ -10,15 +13,15 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::ingest::{topic_closure, topic_parents};
 use super::links::LinkRows;
+use super::topics::{topic_closure, topic_parents};
 use super::{ArticleId, AuthorId, EntityId, TopicId};
-use crate::linking::Gazetteer;
 use crate::schema::{
     article_authors, article_entities, article_topics, articles, authors, entities,
 };
+use crate::vocab::{EntityKind, EntityRel, PubStatus};
 
-/// A validated article as a client sent it.
+/// A validated article, ready to store.
 #[derive(Debug, Clone, Serialize)]
 pub struct ArticleDraft {
     pub headline: String,
@@ -35,8 +38,29 @@ pub struct ArticleDraft {
     pub authors: Vec<(String, String)>,
     /// Direct topics, checked to exist.
     pub topics: Vec<TopicId>,
-    /// (slug, name, kind) of the entities the article is about.
-    pub entities: Vec<(String, String, String)>,
+    /// The entities the article is about.
+    pub entities: Vec<AboutEntity>,
+}
+
+/// An entity an article says it is about: an existing one, or one to create.
+#[derive(Debug, Clone)]
+pub struct AboutEntity {
+    /// The slug given, or derived from the name.
+    pub slug: String,
+    /// Whether the client gave the slug: then it names the entity, whatever its name.
+    pub explicit_slug: bool,
+    pub name: String,
+    pub kind: EntityKind,
+    /// How many times the text names it, for an entity the gazetteer does not know yet.
+    pub mentions: i32,
+}
+
+/// The hashed form is `[slug, name, kind]`, as it has been since content hashes were introduced,
+/// so that stored hashes stay comparable.
+impl Serialize for AboutEntity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (&self.slug, &self.name, self.kind.as_str()).serialize(serializer)
+    }
 }
 
 impl ArticleDraft {
@@ -63,11 +87,22 @@ impl ArticleDraft {
     }
 }
 
+/// What a write did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Created,
     Updated,
     Unchanged,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Unchanged => "unchanged",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -76,72 +111,90 @@ pub struct Upserted {
     pub outcome: Outcome,
 }
 
+/// Entity mention counts found in an article's text, by entity.
+pub type Mentions = HashMap<EntityId, i32>;
+
 /// Creates the article, or updates the one with the same identity when what was sent differs;
-/// an identical re-send changes nothing. Concurrent upserts of one article make one row.
+/// an identical re-send changes nothing (and takes no id from the sequence). Concurrent upserts
+/// of one article make one row.
 pub async fn upsert_article(
     conn: &mut AsyncPgConnection,
     draft: &ArticleDraft,
-    gazetteer: &Gazetteer,
+    mentions: &Mentions,
 ) -> QueryResult<Upserted> {
-    let draft = draft.clone();
-    let mentions = mentions_in(&draft, gazetteer);
     conn.transaction(async |conn| {
         let hash = draft.content_hash();
-        let inserted: Option<ArticleId> = insert_if_new(conn, &draft, &hash).await?;
-        if let Some(id) = inserted {
-            write_links(conn, id, &draft, &mentions).await?;
-            return Ok(Upserted {
-                id,
-                outcome: Outcome::Created,
-            });
-        }
-        let (id, old_hash, status) = lock_by_identity(conn, &draft).await?;
-        if old_hash.as_deref() == Some(hash.as_slice()) && status == "usable" {
-            return Ok(Upserted {
-                id,
-                outcome: Outcome::Unchanged,
-            });
-        }
-        replace_article(conn, id, &draft, &hash, &mentions).await?;
-        Ok(Upserted {
-            id,
-            outcome: Outcome::Updated,
-        })
+        let existing = match lock_by_identity(conn, draft).await? {
+            Some(found) => found,
+            None => match insert_if_new(conn, draft, &hash).await? {
+                Some(id) => {
+                    write_links(conn, id, draft, mentions).await?;
+                    return Ok(Upserted {
+                        id,
+                        outcome: Outcome::Created,
+                    });
+                }
+                // A concurrent upsert of the same identity committed first.
+                None => lock_by_identity(conn, draft)
+                    .await?
+                    .ok_or(diesel::result::Error::NotFound)?,
+            },
+        };
+        let (id, old_hash, status) = existing;
+        let outcome =
+            replace_if_changed(conn, id, draft, &hash, (old_hash, status), mentions).await?;
+        Ok(Upserted { id, outcome })
     })
     .await
 }
 
-/// Replaces an existing article (`PUT`) with the draft; its identity fields may change.
+/// Replaces an existing article (`PUT`, `PATCH`) with the draft; its identity fields may change.
+/// `None` when there is no article with this id.
 pub async fn replace_article_by_id(
     conn: &mut AsyncPgConnection,
     id: ArticleId,
     draft: &ArticleDraft,
-    gazetteer: &Gazetteer,
-) -> QueryResult<Outcome> {
-    let draft = draft.clone();
-    let mentions = mentions_in(&draft, gazetteer);
+    mentions: &Mentions,
+) -> QueryResult<Option<Outcome>> {
     conn.transaction(async |conn| {
         let hash = draft.content_hash();
-        let (old_hash, status): (Option<Vec<u8>>, String) = articles::table
+        let Some(current) = articles::table
             .find(id.0)
             .select((articles::content_hash, articles::pub_status))
             .for_update()
-            .first(conn)
-            .await?;
-        if old_hash.as_deref() == Some(hash.as_slice()) && status == "usable" {
-            return Ok(Outcome::Unchanged);
-        }
-        replace_article(conn, id, &draft, &hash, &mentions).await?;
-        Ok(Outcome::Updated)
+            .first::<(Option<Vec<u8>>, PubStatus)>(conn)
+            .await
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        replace_if_changed(conn, id, draft, &hash, current, mentions)
+            .await
+            .map(Some)
     })
     .await
+}
+
+async fn replace_if_changed(
+    conn: &mut AsyncPgConnection,
+    id: ArticleId,
+    draft: &ArticleDraft,
+    hash: &[u8],
+    (old_hash, status): (Option<Vec<u8>>, PubStatus),
+    mentions: &Mentions,
+) -> QueryResult<Outcome> {
+    if old_hash.as_deref() == Some(hash) && status == PubStatus::Usable {
+        return Ok(Outcome::Unchanged);
+    }
+    replace_article(conn, id, draft, hash, mentions).await?;
+    Ok(Outcome::Updated)
 }
 
 /// Withdraws an article: it is no longer listed and answers 410. Returns whether it existed.
 pub async fn withdraw_article(conn: &mut AsyncPgConnection, id: ArticleId) -> QueryResult<bool> {
     let changed = diesel::update(articles::table.find(id.0))
         .set((
-            articles::pub_status.eq("canceled"),
+            articles::pub_status.eq(PubStatus::Canceled),
             articles::updated_at.eq(diesel::dsl::now),
             articles::version.eq(articles::version + 1),
         ))
@@ -150,68 +203,28 @@ pub async fn withdraw_article(conn: &mut AsyncPgConnection, id: ArticleId) -> Qu
     Ok(changed > 0)
 }
 
-/// An article's publication status, whatever it is.
-pub async fn pub_status(
-    conn: &mut AsyncPgConnection,
-    id: ArticleId,
-) -> QueryResult<Option<String>> {
-    articles::table
-        .find(id.0)
-        .select(articles::pub_status)
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// The topics among these slugs that exist.
-pub async fn existing_topics(
-    conn: &mut AsyncPgConnection,
-    slugs: &[String],
-) -> QueryResult<HashMap<String, TopicId>> {
-    Ok(super::topics::topic_ids(conn, slugs)
-        .await?
-        .into_iter()
-        .map(|(id, slug)| (slug, id))
-        .collect())
-}
-
-fn mentions_in(draft: &ArticleDraft, gazetteer: &Gazetteer) -> HashMap<EntityId, i32> {
-    let text = [
-        Some(draft.headline.as_str()),
-        draft.lead.as_deref(),
-        draft.body.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join("\n\n");
-    gazetteer.mentions(&text)
-}
-
 /// The article with the draft's identity, locked for the rest of the transaction.
 async fn lock_by_identity(
     conn: &mut AsyncPgConnection,
     draft: &ArticleDraft,
-) -> QueryResult<(ArticleId, Option<Vec<u8>>, String)> {
+) -> QueryResult<Option<(ArticleId, Option<Vec<u8>>, PubStatus)>> {
     let columns = (articles::id, articles::content_hash, articles::pub_status);
     match (&draft.source, &draft.external_id) {
-        (Some(source), Some(external_id)) => {
-            articles::table
-                .filter(articles::source.eq(source))
-                .filter(articles::external_id.eq(external_id))
-                .select(columns)
-                .for_update()
-                .first(conn)
-                .await
-        }
-        _ => {
-            articles::table
-                .filter(articles::url.eq(&draft.url))
-                .select(columns)
-                .for_update()
-                .first(conn)
-                .await
-        }
+        (Some(source), Some(external_id)) => articles::table
+            .filter(articles::source.eq(source))
+            .filter(articles::external_id.eq(external_id))
+            .select(columns)
+            .for_update()
+            .first(conn)
+            .await
+            .optional(),
+        _ => articles::table
+            .filter(articles::url.eq(&draft.url))
+            .select(columns)
+            .for_update()
+            .first(conn)
+            .await
+            .optional(),
     }
 }
 
@@ -258,7 +271,7 @@ async fn replace_article(
     id: ArticleId,
     draft: &ArticleDraft,
     hash: &[u8],
-    mentions: &HashMap<EntityId, i32>,
+    mentions: &Mentions,
 ) -> QueryResult<()> {
     diesel::update(articles::table.find(id.0))
         .set((
@@ -272,7 +285,7 @@ async fn replace_article(
             articles::dateline.eq(&draft.dateline),
             articles::published_at.eq(draft.published_at),
             articles::content_hash.eq(hash),
-            articles::pub_status.eq("usable"),
+            articles::pub_status.eq(PubStatus::Usable),
             articles::updated_at.eq(diesel::dsl::now),
             articles::version.eq(articles::version + 1),
         ))
@@ -294,18 +307,18 @@ async fn write_links(
     conn: &mut AsyncPgConnection,
     id: ArticleId,
     draft: &ArticleDraft,
-    mentions: &HashMap<EntityId, i32>,
+    mentions: &Mentions,
 ) -> QueryResult<()> {
     let authors = ensure_authors(conn, &draft.authors).await?;
     let parents = topic_parents(conn).await?;
     let about = ensure_entities(conn, &draft.entities).await?;
-    let mut entities: HashMap<EntityId, (i32, &'static str)> = mentions
+    let mut entities: HashMap<EntityId, (i32, EntityRel)> = mentions
         .iter()
-        .map(|(e, n)| (*e, (*n, "mentions")))
+        .map(|(e, n)| (*e, (*n, EntityRel::Mentions)))
         .collect();
-    for entity in about {
-        let count = mentions.get(&entity).copied().unwrap_or(0);
-        entities.insert(entity, (count, "about"));
+    for (entity, named) in about {
+        let count = mentions.get(&entity).copied().unwrap_or(named);
+        entities.insert(entity, (count, EntityRel::About));
     }
     let mut links = LinkRows::default();
     links.add(
@@ -318,7 +331,9 @@ async fn write_links(
     links.insert(conn).await
 }
 
-/// The ids of these authors (slug, name), creating the unknown ones, in the given order.
+/// The ids of these authors (slug, name), creating the unknown ones, in the given order. A name
+/// first stored in capitals (`STEPHEN JUKES`, as wire bylines print it) takes the spelling of the
+/// first byline that writes it in mixed case.
 async fn ensure_authors(
     conn: &mut AsyncPgConnection,
     wanted: &[(String, String)],
@@ -337,54 +352,128 @@ async fn ensure_authors(
         .execute(conn)
         .await?;
     let slugs: Vec<&str> = wanted.iter().map(|(s, _)| s.as_str()).collect();
-    let found: HashMap<String, AuthorId> = authors::table
+    let found: HashMap<String, (AuthorId, String)> = authors::table
         .filter(authors::slug.eq_any(&slugs))
-        .select((authors::slug, authors::id))
-        .load::<(String, AuthorId)>(conn)
+        .select((authors::slug, authors::id, authors::name))
+        .load::<(String, AuthorId, String)>(conn)
         .await?
         .into_iter()
+        .map(|(slug, id, name)| (slug, (id, name)))
         .collect();
     let mut ids: Vec<AuthorId> = Vec::new();
-    for (slug, _) in wanted {
-        if let Some(id) = found.get(slug)
-            && !ids.contains(id)
+    for (slug, name) in wanted {
+        let Some((id, stored)) = found.get(slug) else {
+            continue;
+        };
+        if is_capitals(stored) && !is_capitals(name) && stored.to_lowercase() == name.to_lowercase()
         {
+            diesel::update(authors::table.find(id.0))
+                .set((
+                    authors::name.eq(name),
+                    authors::updated_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await?;
+        }
+        if !ids.contains(id) {
             ids.push(*id);
         }
     }
     Ok(ids)
 }
 
-/// The ids of these entities (slug, name, kind), creating the unknown ones.
+/// Whether a name is written in capitals only (and has letters).
+fn is_capitals(name: &str) -> bool {
+    name.chars().any(char::is_alphabetic) && !name.chars().any(char::is_lowercase)
+}
+
+/// The ids of these entities with how often the text names each, creating the unknown ones. An
+/// entity named without a slug is, in this order: the one whose slug its name makes; else the
+/// only entity of its kind that has the name as its name or an alias (`USA` is `united-states`);
+/// else a new one.
 async fn ensure_entities(
     conn: &mut AsyncPgConnection,
-    wanted: &[(String, String, String)],
-) -> QueryResult<Vec<EntityId>> {
+    wanted: &[AboutEntity],
+) -> QueryResult<Vec<(EntityId, i32)>> {
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<_> = wanted
+    let slugs: Vec<&str> = wanted.iter().map(|e| e.slug.as_str()).collect();
+    let mut by_slug: HashMap<String, EntityId> = entities::table
+        .filter(entities::slug.eq_any(&slugs))
+        .select((entities::slug, entities::id))
+        .load::<(String, EntityId)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let unresolved: Vec<&str> = wanted
         .iter()
-        .map(|(slug, name, kind)| {
+        .filter(|e| !e.explicit_slug && !by_slug.contains_key(&e.slug))
+        .map(|e| e.name.as_str())
+        .collect();
+    let mut by_form: HashMap<usize, EntityId> = HashMap::new();
+    if !unresolved.is_empty() {
+        let candidates: Vec<(EntityId, EntityKind, String, Vec<Option<String>>)> = entities::table
+            .filter(
+                entities::name
+                    .eq_any(&unresolved)
+                    .or(entities::aliases.overlaps_with(&unresolved)),
+            )
+            .select((
+                entities::id,
+                entities::kind,
+                entities::name,
+                entities::aliases,
+            ))
+            .load(conn)
+            .await?;
+        for (i, entity) in wanted.iter().enumerate() {
+            let mut matching = candidates.iter().filter(|(_, kind, name, aliases)| {
+                *kind == entity.kind
+                    && (*name == entity.name || aliases.iter().flatten().any(|a| *a == entity.name))
+            });
+            if let (Some((id, ..)), None) = (matching.next(), matching.next()) {
+                by_form.insert(i, *id);
+            }
+        }
+    }
+    let new: Vec<_> = wanted
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| !by_slug.contains_key(&e.slug) && !by_form.contains_key(i))
+        .map(|(_, e)| {
             (
-                entities::slug.eq(slug),
-                entities::name.eq(name),
-                entities::kind.eq(kind),
+                entities::slug.eq(&e.slug),
+                entities::name.eq(&e.name),
+                entities::kind.eq(e.kind),
             )
         })
         .collect();
-    diesel::insert_into(entities::table)
-        .values(rows)
-        .on_conflict(entities::slug)
-        .do_nothing()
-        .execute(conn)
-        .await?;
-    let slugs: Vec<&str> = wanted.iter().map(|(s, _, _)| s.as_str()).collect();
-    entities::table
-        .filter(entities::slug.eq_any(&slugs))
-        .select(entities::id)
-        .load(conn)
-        .await
+    if !new.is_empty() {
+        diesel::insert_into(entities::table)
+            .values(new)
+            .on_conflict(entities::slug)
+            .do_nothing()
+            .execute(conn)
+            .await?;
+        by_slug = entities::table
+            .filter(entities::slug.eq_any(&slugs))
+            .select((entities::slug, entities::id))
+            .load::<(String, EntityId)>(conn)
+            .await?
+            .into_iter()
+            .collect();
+    }
+    let mut ids: Vec<(EntityId, i32)> = Vec::new();
+    for (i, entity) in wanted.iter().enumerate() {
+        let id = by_form.get(&i).or_else(|| by_slug.get(&entity.slug));
+        if let Some(id) = id
+            && !ids.iter().any(|(seen, _)| seen == id)
+        {
+            ids.push((*id, entity.mentions));
+        }
+    }
+    Ok(ids)
 }
 
 /// A page of articles' text, in id order after `after`, for re-linking.
@@ -411,17 +500,15 @@ pub async fn count_articles(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     articles::table.count().get_result(conn).await
 }
 
-/// Sets an article's `mentions` links to what the gazetteer finds in its text; the entities it is
+/// Sets an article's `mentions` links to `found` (what the text names now); the entities it is
 /// `about` keep that relation with fresh counts. Returns whether anything changed.
 pub async fn relink_article(
     conn: &mut AsyncPgConnection,
     id: ArticleId,
-    text: &str,
-    gazetteer: &Gazetteer,
+    found: &Mentions,
 ) -> QueryResult<bool> {
-    let found = gazetteer.mentions(text);
     conn.transaction(async |conn| {
-        let current: Vec<(EntityId, i32, String, DateTime<Utc>)> = article_entities::table
+        let current: Vec<(EntityId, i32, EntityRel, DateTime<Utc>)> = article_entities::table
             .filter(article_entities::article_id.eq(id.0))
             .select((
                 article_entities::entity_id,
@@ -444,24 +531,24 @@ pub async fn relink_article(
                 conn,
                 id,
                 at,
-                found.iter().map(|(e, n)| (*e, *n, "mentions")),
+                found.iter().map(|(e, n)| (*e, *n, EntityRel::Mentions)),
             )
             .await?;
             return Ok(true);
         };
-        let mut wanted: HashMap<EntityId, (i32, &'static str)> =
-            found.iter().map(|(e, n)| (*e, (*n, "mentions"))).collect();
+        let mut wanted: HashMap<EntityId, (i32, EntityRel)> = found
+            .iter()
+            .map(|(e, n)| (*e, (*n, EntityRel::Mentions)))
+            .collect();
         for (entity, _, rel, _) in &current {
-            if rel == "about" {
+            if *rel == EntityRel::About {
                 let n = found.get(entity).copied().unwrap_or(0);
-                wanted.insert(*entity, (n, "about"));
+                wanted.insert(*entity, (n, EntityRel::About));
             }
         }
-        let mut now: Vec<(EntityId, i32, &str)> = current
-            .iter()
-            .map(|(e, n, r, _)| (*e, *n, r.as_str()))
-            .collect();
-        let mut next: Vec<(EntityId, i32, &'static str)> =
+        let mut now: Vec<(EntityId, i32, EntityRel)> =
+            current.iter().map(|(e, n, r, _)| (*e, *n, *r)).collect();
+        let mut next: Vec<(EntityId, i32, EntityRel)> =
             wanted.iter().map(|(e, (n, r))| (*e, *n, *r)).collect();
         now.sort_by_key(|x| x.0.0);
         next.sort_by_key(|x| x.0.0);
@@ -481,7 +568,7 @@ async fn insert_mentions(
     conn: &mut AsyncPgConnection,
     id: ArticleId,
     at: DateTime<Utc>,
-    entities: impl Iterator<Item = (EntityId, i32, &'static str)>,
+    entities: impl Iterator<Item = (EntityId, i32, EntityRel)>,
 ) -> QueryResult<()> {
     let mut links = LinkRows::default();
     links.add(id, at, &[], &[], entities);

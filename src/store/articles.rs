@@ -6,6 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::ArticleId;
 use crate::schema::{article_entities, articles, entities};
+use crate::vocab::{EntityKind, EntityRel, PubStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = articles, check_for_backend(diesel::pg::Pg))]
@@ -23,16 +24,16 @@ pub struct ArticleRow {
     pub published_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
-    pub pub_status: String,
+    pub pub_status: PubStatus,
 }
 
 #[derive(Debug, Clone, Queryable)]
 pub struct ArticleEntityRow {
     pub slug: String,
     pub name: String,
-    pub kind: String,
+    pub kind: EntityKind,
     pub mentions: i32,
-    pub rel: String,
+    pub rel: EntityRel,
 }
 
 /// How a client names an article in a URL.
@@ -47,13 +48,32 @@ pub async fn find_article(
     conn: &mut AsyncPgConnection,
     article: &ArticleRef,
 ) -> QueryResult<Option<ArticleRow>> {
+    by_ref(article).first(conn).await.optional()
+}
+
+/// Like [`find_article`], and locks the row for the rest of the transaction: what a
+/// read-modify-write (`PATCH`) reads cannot change before it writes.
+pub async fn lock_article(
+    conn: &mut AsyncPgConnection,
+    article: &ArticleRef,
+) -> QueryResult<Option<ArticleRow>> {
+    let locked = articles::table.select(ArticleRow::as_select()).for_update();
+    match article {
+        ArticleRef::Id(id) => locked.filter(articles::id.eq(id.0)).first(conn).await,
+        ArticleRef::Slug(slug) => locked.filter(articles::slug.eq(slug)).first(conn).await,
+    }
+    .optional()
+}
+
+fn by_ref(article: &ArticleRef) -> articles::BoxedQuery<'_, diesel::pg::Pg, ArticleRowSql> {
     let query = articles::table.select(ArticleRow::as_select()).into_boxed();
-    let query = match article {
+    match article {
         ArticleRef::Id(id) => query.filter(articles::id.eq(id.0)),
         ArticleRef::Slug(slug) => query.filter(articles::slug.eq(slug)),
-    };
-    query.first(conn).await.optional()
+    }
 }
+
+type ArticleRowSql = diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<ArticleRow, diesel::pg::Pg>>;
 
 /// The article's entities, the ones it is about first, then by mentions.
 pub async fn article_entities(

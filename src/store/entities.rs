@@ -5,6 +5,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::{EntityId, like_prefix};
 use crate::schema::entities;
+use crate::vocab::EntityKind;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = entities, check_for_backend(diesel::pg::Pg))]
@@ -12,7 +13,7 @@ pub struct EntityRow {
     pub id: EntityId,
     pub slug: String,
     pub name: String,
-    pub kind: String,
+    pub kind: EntityKind,
     pub aliases: Vec<Option<String>>,
     pub description: Option<String>,
     pub wikidata_id: Option<String>,
@@ -33,7 +34,7 @@ pub async fn find_entity(
 /// Entities in slug order after `after_slug`, `limit + 1` of them.
 pub async fn list_entities(
     conn: &mut AsyncPgConnection,
-    kind: Option<&str>,
+    kind: Option<EntityKind>,
     name_prefix: Option<&str>,
     after_slug: Option<&str>,
     limit: u32,
@@ -44,7 +45,7 @@ pub async fn list_entities(
         .limit(i64::from(limit) + 1)
         .into_boxed();
     if let Some(kind) = kind {
-        query = query.filter(entities::kind.eq(kind.to_owned()));
+        query = query.filter(entities::kind.eq(kind));
     }
     if let Some(prefix) = name_prefix {
         let pattern = like_prefix(prefix);
@@ -90,7 +91,7 @@ pub async fn change_stamp(
 #[diesel(table_name = entities, treat_none_as_null = true)]
 pub struct EntityFields {
     pub name: String,
-    pub kind: String,
+    pub kind: EntityKind,
     pub aliases: Vec<String>,
     pub description: Option<String>,
     pub wikidata_id: Option<String>,

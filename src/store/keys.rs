@@ -9,27 +9,10 @@ use diesel_derive_newtype::DieselNewType;
 use sha2::{Digest, Sha256};
 
 use crate::schema::api_keys;
+use crate::vocab::Scope;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DieselNewType)]
 pub struct ApiKeyId(pub i64);
-
-/// What a key may do. Reads need no key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Scope {
-    /// Create, update and withdraw articles, authors, entities and topics.
-    Write,
-    /// Manage keys.
-    Admin,
-}
-
-impl Scope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Write => "write",
-            Self::Admin => "admin",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_keys, check_for_backend(diesel::pg::Pg))]

@@ -9,12 +9,13 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::{ArticleId, AuthorId, EntityId, TopicId};
 use crate::schema::{article_authors, article_entities, article_topics};
+use crate::vocab::EntityRel;
 
 #[derive(Debug, Default)]
 pub struct LinkRows {
     authors: Vec<(i64, i64, i16, DateTime<Utc>)>,
     topics: Vec<(i64, i32, bool, DateTime<Utc>)>,
-    entities: Vec<(i64, i64, i32, &'static str, DateTime<Utc>)>,
+    entities: Vec<(i64, i64, i32, EntityRel, DateTime<Utc>)>,
 }
 
 impl LinkRows {
@@ -27,7 +28,7 @@ impl LinkRows {
         at: DateTime<Utc>,
         authors: &[AuthorId],
         topics: &[(TopicId, bool)],
-        entities: impl IntoIterator<Item = (EntityId, i32, &'static str)>,
+        entities: impl IntoIterator<Item = (EntityId, i32, EntityRel)>,
     ) {
         let mut seen = HashSet::new();
         for (position, author) in authors.iter().filter(|a| seen.insert(**a)).enumerate() {

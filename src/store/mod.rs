@@ -1,16 +1,17 @@
-//! The data face: one module per resource, and `article_list`, the one query builder every
-//! article list goes through. Nothing here knows about HTTP.
+//! The data face: one module per resource, and `article_sql`, the one query builder every
+//! article list goes through. It takes and returns plain values, and imports nothing above it:
+//! nothing here knows about HTTP, validation or entity linking.
 
-pub mod article_list;
+pub mod article_sql;
 pub mod article_write;
 pub mod articles;
 pub mod authors;
+pub mod bulk;
 pub mod entities;
 pub mod idempotency;
-pub mod ingest;
 pub mod keys;
 pub mod links;
-pub mod prepared;
+pub mod sql;
 pub mod topics;
 
 use diesel_derive_newtype::DieselNewType;
@@ -41,4 +42,15 @@ pub(crate) fn like_prefix(prefix: &str) -> String {
     }
     pattern.push('%');
     pattern
+}
+
+/// Whether an error means the database is unavailable (a lost connection, the statement timeout)
+/// rather than that the request was wrong: such a request may succeed when retried.
+pub fn is_unavailable(err: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match err {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        Error::DatabaseError(_, info) => info.message().contains("statement timeout"),
+        _ => false,
+    }
 }

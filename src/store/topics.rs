@@ -3,6 +3,8 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use std::collections::{HashMap, HashSet};
+
 use super::TopicId;
 use crate::schema::topics;
 
@@ -262,4 +264,66 @@ pub async fn delete_topic(conn: &mut AsyncPgConnection, slug: &str) -> QueryResu
     diesel::delete(topics::table.filter(topics::slug.eq(slug)))
         .execute(conn)
         .await
+}
+
+/// Every topic's parent.
+pub async fn topic_parents(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<HashMap<TopicId, Option<TopicId>>> {
+    let rows: Vec<(TopicId, Option<i32>)> = topics::table
+        .select((topics::id, topics::parent_id))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, parent_id)| (id, parent_id.map(TopicId)))
+        .collect())
+}
+
+/// The direct topics (`true`) and all their ancestors (`false`), each once; direct wins.
+pub fn topic_closure(
+    direct: &[TopicId],
+    parents: &HashMap<TopicId, Option<TopicId>>,
+) -> Vec<(TopicId, bool)> {
+    let mut out: Vec<(TopicId, bool)> = direct.iter().map(|t| (*t, true)).collect();
+    let mut seen: HashSet<TopicId> = direct.iter().copied().collect();
+    for topic in direct {
+        let mut current = parents.get(topic).copied().flatten();
+        // The hierarchy is a tree; the bound only guards against a cycle written by hand.
+        for _ in 0..64 {
+            let Some(ancestor) = current else { break };
+            if seen.insert(ancestor) {
+                out.push((ancestor, false));
+            }
+            current = parents.get(&ancestor).copied().flatten();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closure_adds_ancestors_once_and_keeps_direct_tags_direct() {
+        // politics(1) <- international-relations(2) <- diplomacy(3); politics <- government(4)
+        let parents = HashMap::from([
+            (TopicId(1), None),
+            (TopicId(2), Some(TopicId(1))),
+            (TopicId(3), Some(TopicId(2))),
+            (TopicId(4), Some(TopicId(1))),
+        ]);
+        let mut closure = topic_closure(&[TopicId(3), TopicId(2), TopicId(4)], &parents);
+        closure.sort_by_key(|(t, _)| t.0);
+        assert_eq!(
+            closure,
+            vec![
+                (TopicId(1), false),
+                (TopicId(2), true),
+                (TopicId(3), true),
+                (TopicId(4), true)
+            ]
+        );
+    }
 }

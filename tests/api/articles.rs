@@ -2,7 +2,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dateline::store::TopicId;
-use dateline::store::article_list::{ArticleFilter, ArticleSort, list_articles};
+use dateline::store::article_sql::{ArticleFilter, PageRequest, list_articles};
+use dateline::vocab::SortOrder;
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::Value;
@@ -390,9 +391,9 @@ async fn demo_load_is_idempotent() {
     let before = app.count("SELECT count(*) AS n FROM articles").await;
     let links = app.count("SELECT (SELECT count(*) FROM article_topics) + (SELECT count(*) FROM article_entities) + (SELECT count(*) FROM article_authors) AS n").await;
     let mut conn = app.pool.get().await.unwrap();
-    let again = dateline::demo::load(&mut conn).await.unwrap();
+    let again = dateline::ingest::demo::load(&mut conn).await.unwrap();
     drop(conn);
-    assert_eq!(again, dateline::demo::DemoReport::default());
+    assert_eq!(again, dateline::ingest::demo::DemoReport::default());
     assert_eq!(
         before, 1067,
         "the seed story, ten sidebar headlines and 1,056 HuffPost records"
@@ -432,9 +433,13 @@ async fn a_page_with_its_authors_and_topics_is_one_statement_whatever_its_size()
     };
     for limit in [1, 10, 100] {
         count.store(0, Ordering::SeqCst);
-        let (page, next) = list_articles(&mut conn, &filter, ArticleSort::Latest, None, limit)
-            .await
-            .unwrap();
+        let request = PageRequest {
+            filter: &filter,
+            sort: SortOrder::Latest,
+            after: None,
+            limit,
+        };
+        let (page, next) = list_articles(&mut conn, request).await.unwrap();
         assert_eq!(page.len(), limit as usize);
         assert!(next.is_some());
         assert!(
@@ -495,7 +500,7 @@ async fn every_combination_of_filters_answers_alike_prepared_or_not() {
             }
         }
     }
-    assert!(checked > dateline::store::prepared::MAX_PREPARED_TEXTS);
+    assert!(checked > dateline::store::sql::MAX_PREPARED_TEXTS);
     // Every list by the seed story's author holds it, whatever else is asked: it is in English,
     // mentions Antony Blinken and is about diplomacy.
     assert!(

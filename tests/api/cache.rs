@@ -5,7 +5,8 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use dateline::store::keys::{self, Scope};
+use dateline::store::keys;
+use dateline::vocab::Scope;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -247,7 +248,7 @@ async fn listeners(app: &TestApp) -> i64 {
     app.count(&format!(
         "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
            AND application_name = '{}'",
-        dateline::cache::LISTENER_NAME
+        dateline::api::cache::LISTENER_NAME
     ))
     .await
 }
@@ -264,7 +265,7 @@ async fn a_write_made_while_the_listener_is_down_is_not_missed() {
     app.sql(&format!(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
           WHERE datname = current_database() AND application_name = '{}'",
-        dateline::cache::LISTENER_NAME
+        dateline::api::cache::LISTENER_NAME
     ))
     .await;
     // Read while nobody listens (this answer may be stored), then write: the write's notification

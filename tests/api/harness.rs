@@ -220,7 +220,7 @@ impl TestApp {
     pub async fn with_demo() -> Self {
         let app = Self::empty().await;
         let mut conn = app.pool.get().await.expect("connection");
-        dateline::demo::load(&mut conn)
+        dateline::ingest::demo::load(&mut conn)
             .await
             .expect("demo data loads");
         drop(conn);
@@ -265,9 +265,9 @@ pub async fn call_app(pool: DbPool, request: TestRequest) -> Response {
             .clone()
             .into(),
     ));
-    let gazetteer = web::Data::new(dateline::linking::SharedGazetteer::default());
+    let gazetteer = web::Data::new(dateline::ingest::linking::SharedGazetteer::default());
     // Off here: the cache is tested against real server processes (tests/api/cache.rs).
-    let cache = web::Data::new(dateline::cache::ResponseCache::new(0));
+    let cache = web::Data::new(dateline::api::cache::ResponseCache::new(0));
     let app = test::init_service(startup::app(pool, spec, gazetteer, cache)).await;
     let response = test::call_service(&app, request.to_request()).await;
     let status = response.status();

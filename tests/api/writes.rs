@@ -1,7 +1,8 @@
 //! Writes: keys and scopes, idempotent upserts, batches, replace, patch, withdraw, linking.
 
 use actix_web::test::TestRequest;
-use dateline::store::keys::{self, Scope};
+use dateline::store::keys;
+use dateline::vocab::Scope;
 use serde_json::{Value, json};
 
 use crate::harness::{Response, TestApp};
@@ -653,7 +654,7 @@ async fn authors_entities_and_topics_are_created_updated_and_deleted() {
 
 #[actix_web::test]
 async fn a_large_gazetteer_is_rebuilt_in_the_background_without_holding_writes() {
-    use dateline::linking::{SYNC_REBUILD_MAX_FORMS, SharedGazetteer};
+    use dateline::ingest::linking::{SYNC_REBUILD_MAX_FORMS, SharedGazetteer};
     let app = TestApp::empty().await;
     app.sql(&format!(
         "INSERT INTO entities (slug, name, kind) SELECT 'entity-' || g, 'Entity Number ' || g, 'other' \

@@ -11,6 +11,11 @@ use diesel_async::pooled_connection::deadpool::PoolError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::ingest::error::IngestError;
+use crate::queries::error::QueryError;
+use crate::store::is_unavailable;
+use crate::text::FieldError;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Seconds a client should wait before retrying when the database is unavailable.
@@ -69,25 +74,6 @@ impl ApiError {
 
     pub fn not_found(what: &str, key: &str) -> Self {
         Self::NotFound(format!("{what} `{key}` not found"))
-    }
-}
-
-/// One broken validation rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-#[schema(example = json!({"field": "published_at", "message": "is required"}))]
-pub struct FieldError {
-    /// The field at fault, as a JSON path into the body (`authors[1].name`).
-    pub field: String,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
     }
 }
 
@@ -213,14 +199,32 @@ impl From<DieselError> for ApiError {
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 Self::Conflict("other resources still refer to this one".to_owned())
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                Self::Unavailable(err.to_string())
-            }
-            // The statement timeout: the database is overloaded; the client may retry.
-            DieselError::DatabaseError(_, info) if info.message().contains("statement timeout") => {
-                Self::Unavailable(err.to_string())
-            }
+            // A lost connection or the statement timeout: the client may retry.
+            _ if is_unavailable(&err) => Self::Unavailable(err.to_string()),
             _ => Self::Internal(err.to_string()),
+        }
+    }
+}
+
+impl From<IngestError> for ApiError {
+    fn from(err: IngestError) -> Self {
+        match err {
+            IngestError::Malformed(detail) => Self::BadRequest(detail),
+            IngestError::Invalid(errors) => Self::Validation(errors),
+            IngestError::NotFound(_) => Self::NotFound(err.to_string()),
+            IngestError::Gone(detail) => Self::Gone(detail),
+            IngestError::Database(e) => e.into(),
+        }
+    }
+}
+
+impl From<QueryError> for ApiError {
+    fn from(err: QueryError) -> Self {
+        match err {
+            QueryError::BadParameter { param, detail } => Self::BadParameter { param, detail },
+            QueryError::NotFound { .. } => Self::NotFound(err.to_string()),
+            QueryError::Gone { .. } => Self::Gone(err.to_string()),
+            QueryError::Database(e) => e.into(),
         }
     }
 }
@@ -245,22 +249,11 @@ fn route_miss(req: &HttpRequest) -> ApiError {
     if let Some(pattern) = req.resource_map().match_pattern(req.path()) {
         ApiError::MethodNotAllowed(
             format!("`{}` is not allowed on `{}`", req.method(), req.path()),
-            allowed_methods(&pattern),
+            // Patterns outside the route table (the docs' assets) serve GET only.
+            super::allowed_methods(&pattern).unwrap_or("GET"),
         )
     } else {
         ApiError::NotFound(format!("no resource at `{}`", req.path()))
-    }
-}
-
-/// The methods a route pattern serves, for `Allow`.
-fn allowed_methods(pattern: &str) -> &'static str {
-    match pattern {
-        "/v1/articles" => "GET, POST",
-        "/v1/articles/batch" => "POST",
-        "/v1/articles/{id_or_slug}" => "GET, PUT, PATCH, DELETE",
-        "/v1/authors" | "/v1/entities" | "/v1/topics" => "GET, POST",
-        "/v1/authors/{slug}" | "/v1/entities/{slug}" | "/v1/topics/{slug}" => "GET, PUT, DELETE",
-        _ => "GET",
     }
 }
 
@@ -372,72 +365,88 @@ pub enum ListErrors {
     Internal(Problem),
 }
 
-/// Error responses of a write, for the OpenAPI document.
-#[derive(utoipa::IntoResponses)]
-pub enum WriteErrors {
-    #[response(
-        status = 400,
-        description = "A malformed body, path or header",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem),
-    #[response(status = 401, description = "No API key, or an unknown or revoked one", content_type = "application/problem+json", headers(("WWW-Authenticate" = String, description = "`Bearer`")))]
-    Unauthorized(Problem),
-    #[response(
-        status = 403,
-        description = "The API key lacks the `write` scope",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    #[response(
-        status = 404,
-        description = "No article with this id",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-    #[response(
-        status = 409,
-        description = "Conflicts with another article's identity",
-        content_type = "application/problem+json"
-    )]
-    Conflict(Problem),
-    #[response(
-        status = 410,
-        description = "The article was withdrawn",
-        content_type = "application/problem+json"
-    )]
-    Gone(Problem),
-    #[response(
-        status = 413,
-        description = "The body is too large",
-        content_type = "application/problem+json"
-    )]
-    PayloadTooLarge(Problem),
-    #[response(
-        status = 415,
-        description = "The body is not JSON",
-        content_type = "application/problem+json"
-    )]
-    UnsupportedMediaType(Problem),
-    #[response(
-        status = 422,
-        description = "The body breaks the rules: `errors` lists each `{field, message}`",
-        content_type = "application/problem+json"
-    )]
-    Unprocessable(Problem),
-    #[response(
-        status = 503,
-        description = "The database is unavailable; retry after `Retry-After` seconds",
-        content_type = "application/problem+json"
-    )]
-    Unavailable(Problem),
-    #[response(
-        status = 500,
-        description = "An unexpected error",
-        content_type = "application/problem+json"
-    )]
-    Internal(Problem),
+/// Declares the error responses of a resource's writes, for the OpenAPI document: the same
+/// statuses for every resource, each described in that resource's terms.
+macro_rules! write_errors {
+    ($(#[$doc:meta])* $name:ident {
+        not_found: $not_found:literal,
+        conflict: $conflict:literal
+        $(, gone: $gone:literal)? $(,)?
+    }) => {
+        $(#[$doc])*
+        #[derive(utoipa::IntoResponses)]
+        pub enum $name {
+            #[response(status = 400, description = "A malformed body, path or header",
+                content_type = "application/problem+json")]
+            BadRequest(Problem),
+            #[response(status = 401, description = "No API key, or an unknown or revoked one",
+                content_type = "application/problem+json",
+                headers(("WWW-Authenticate" = String, description = "`Bearer`")))]
+            Unauthorized(Problem),
+            #[response(status = 403, description = "The API key lacks the `write` scope",
+                content_type = "application/problem+json")]
+            Forbidden(Problem),
+            #[response(status = 404, description = $not_found, content_type = "application/problem+json")]
+            NotFound(Problem),
+            #[response(status = 409, description = $conflict, content_type = "application/problem+json")]
+            Conflict(Problem),
+            $(
+                #[response(status = 410, description = $gone, content_type = "application/problem+json")]
+                Gone(Problem),
+            )?
+            #[response(status = 413, description = "The body is too large",
+                content_type = "application/problem+json")]
+            PayloadTooLarge(Problem),
+            #[response(status = 415, description = "The body is not JSON",
+                content_type = "application/problem+json")]
+            UnsupportedMediaType(Problem),
+            #[response(status = 422,
+                description = "The body breaks the rules: `errors` lists each `{field, message}`",
+                content_type = "application/problem+json")]
+            Unprocessable(Problem),
+            #[response(status = 503,
+                description = "The database is unavailable; retry after `Retry-After` seconds",
+                content_type = "application/problem+json")]
+            Unavailable(Problem),
+            #[response(status = 500, description = "An unexpected error",
+                content_type = "application/problem+json")]
+            Internal(Problem),
+        }
+    };
 }
+
+write_errors!(
+    /// Error responses of an article write, for the OpenAPI document.
+    ArticleWriteErrors {
+        not_found: "No article with this id or slug",
+        conflict: "Another article already has this `url` or `source` + `external_id`",
+        gone: "The article was withdrawn",
+    }
+);
+
+write_errors!(
+    /// Error responses of an author write, for the OpenAPI document.
+    AuthorWriteErrors {
+        not_found: "No author with this slug",
+        conflict: "The slug is taken, or (on delete) the author still has bylines",
+    }
+);
+
+write_errors!(
+    /// Error responses of an entity write, for the OpenAPI document.
+    EntityWriteErrors {
+        not_found: "No entity with this slug",
+        conflict: "The slug or Wikidata id is taken, or (on delete) articles still link to the entity",
+    }
+);
+
+write_errors!(
+    /// Error responses of a topic write, for the OpenAPI document.
+    TopicWriteErrors {
+        not_found: "No topic with this slug",
+        conflict: "The slug or IPTC code is taken, or (on delete) the topic still has subtopics or articles",
+    }
+);
 
 /// Error responses of the readiness probe, for the OpenAPI document.
 #[derive(utoipa::IntoResponses)]

@@ -1,25 +1,26 @@
-//! What clients send to write an article, and the rules it must keep.
+//! What clients send to write an article, and the rules it must keep. Every entry point (HTTP,
+//! `dateline import`) reads articles into [`ArticleInput`] and validates them here.
 
-use actix_web::HttpRequest;
-use actix_web::http::header;
+use std::collections::HashMap;
+
 use chrono::{DateTime, Datelike, Utc};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
-use super::entities::EntityKind;
-use crate::error::{ApiError, FieldError};
+use super::error::IngestError;
 use crate::store::TopicId;
-use crate::store::article_write::ArticleDraft;
+use crate::store::article_write::{AboutEntity, ArticleDraft};
+use crate::text::{
+    FieldError, LANGUAGE_RULE, TIME_RULE, canonical_language, canonical_url, check_text,
+    named_slug, non_empty, parse_time,
+};
+use crate::vocab::EntityKind;
 
 const MAX_AUTHORS: usize = 50;
 const MAX_TOPICS: usize = 20;
 const MAX_ENTITIES: usize = 200;
 const MAX_SHORT_TEXT: usize = 2_000;
-/// Query parameters that only track where a reader came from; dropped from canonical URLs.
-const TRACKING_PARAMS: &[&str] = &[
-    "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "ref_src",
-];
 
 /// An article to create or replace.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -64,6 +65,7 @@ pub struct ArticleInput {
     #[serde(default)]
     pub dateline: Option<String>,
     /// When the story was first published (RFC 3339); required.
+    #[serde(deserialize_with = "rfc3339")]
     pub published_at: DateTime<Utc>,
     /// Bylines in order: names, or objects with a name and an optional slug. Unknown authors are created.
     #[serde(default)]
@@ -97,7 +99,7 @@ pub enum AuthorInput {
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EntityInput {
-    /// The entity's canonical name.
+    /// The entity's canonical name, or a name or alias of an existing entity of the same kind.
     pub name: String,
     /// What kind of thing it is.
     pub kind: EntityKind,
@@ -106,28 +108,37 @@ pub struct EntityInput {
     pub slug: Option<String>,
 }
 
-/// Parses a JSON body: not JSON → 415, not parseable → 400, the wrong shape → 422 naming the field.
-pub fn parse_json<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
-    require_content_type(req, &["application/json"])?;
-    from_json(body)
+/// An RFC 3339 date-time, with a message that says so when it is not one.
+fn rfc3339<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|_| parse_time(&text).ok_or(()))
+        .map_err(|()| serde::de::Error::custom(TIME_RULE))
 }
 
-/// Deserialises one JSON document, naming the field at fault.
-pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+/// Deserialises one JSON document: not JSON is [`IngestError::Malformed`], the wrong shape
+/// [`IngestError::Invalid`] naming the field at fault.
+pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, IngestError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            ApiError::BadRequest(format!("the body is not valid JSON: {inner}"))
+            IngestError::Malformed(format!("the body is not valid JSON: {inner}"))
         } else {
             let field = if path == "." { String::new() } else { path };
-            ApiError::Validation(vec![FieldError::new(
+            IngestError::Invalid(vec![FieldError::new(
                 field,
                 strip_position(&inner.to_string()),
             )])
         }
     })
+}
+
+/// An [`ArticleInput`] from a JSON value, as [`from_json`] reads a body.
+pub fn from_value(value: &serde_json::Value) -> Result<ArticleInput, IngestError> {
+    from_json(&serde_json::to_vec(value).unwrap_or_default())
 }
 
 fn strip_position(message: &str) -> String {
@@ -138,41 +149,22 @@ fn strip_position(message: &str) -> String {
         .to_owned()
 }
 
-/// 415 unless the request's media type is one of `accepted` (or a `+json` type for JSON).
-pub fn require_content_type(req: &HttpRequest, accepted: &[&str]) -> Result<String, ApiError> {
-    let media = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default();
-    let json_like = media.ends_with("+json") && accepted.contains(&"application/json");
-    if accepted.contains(&media.as_str()) || json_like {
-        Ok(media)
-    } else {
-        Err(ApiError::UnsupportedMediaType(format!(
-            "send the body as {}",
-            accepted.join(" or ")
-        )))
-    }
+/// NDJSON lines that are not blank.
+pub fn split_ndjson(body: &[u8]) -> impl Iterator<Item = &[u8]> {
+    body.split(|b| *b == b'\n')
+        .filter(|line| line.iter().any(|b| !b.is_ascii_whitespace()))
 }
 
 impl ArticleInput {
-    /// Checks every rule, collecting all that are broken, and gives the draft to store. `topics`
-    /// maps the known topic slugs among `self.topics` to their ids. `identified`: whether the
-    /// article is already named by its path (`PUT`, `PATCH`); a `POST` needs a `url` or `source` +
-    /// `external_id` to find it again.
+    /// Checks every rule, collecting all that are broken, and gives the draft to store (its
+    /// entities' mention counts still to be filled in). `topics` maps the known topic slugs among
+    /// `self.topics` to their ids. `identified`: whether the article is already named by its path
+    /// (`PUT`, `PATCH`); a `POST` needs a `url` or `source` + `external_id` to find it again.
     pub fn validate(
         &self,
-        topics: &std::collections::HashMap<String, TopicId>,
+        topics: &HashMap<String, TopicId>,
         identified: bool,
-    ) -> Result<ArticleDraft, ApiError> {
+    ) -> Result<ArticleDraft, Vec<FieldError>> {
         let mut errors = Vec::new();
         let headline = self.headline.trim().to_owned();
         if headline.is_empty() {
@@ -187,14 +179,7 @@ impl ArticleInput {
             ("external_id", self.external_id.as_ref(), 200),
             ("dateline", self.dateline.as_ref(), 200),
         ] {
-            if let Some(value) = value {
-                if value.contains('\0') {
-                    errors.push(FieldError::new(field, "must not contain NUL characters"));
-                }
-                if value.chars().count() > max {
-                    errors.push(FieldError::new(field, format!("at most {max} characters")));
-                }
-            }
+            check_text(&mut errors, field, value.map(String::as_str), max);
         }
         let url = match self.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
             None => None,
@@ -226,11 +211,8 @@ impl ArticleInput {
         }
         let language = match self.language.as_deref() {
             None => "en".to_owned(),
-            Some(tag) => super::articles::canonical_language(tag).unwrap_or_else(|| {
-                errors.push(FieldError::new(
-                    "language",
-                    "must be a BCP 47 language tag such as `en` or `pt-BR`",
-                ));
+            Some(tag) => canonical_language(tag).unwrap_or_else(|| {
+                errors.push(FieldError::new("language", LANGUAGE_RULE));
                 String::new()
             }),
         };
@@ -277,12 +259,18 @@ impl ArticleInput {
         let mut entities = Vec::new();
         for (i, entity) in self.entities.iter().enumerate() {
             match named_slug(&entity.name, entity.slug.as_ref()) {
-                Ok((slug, name)) => entities.push((slug, name, entity.kind.as_db().to_owned())),
+                Ok((slug, name)) => entities.push(AboutEntity {
+                    slug,
+                    explicit_slug: entity.slug.is_some(),
+                    name,
+                    kind: entity.kind,
+                    mentions: 0,
+                }),
                 Err(message) => errors.push(FieldError::new(format!("entities[{i}]"), message)),
             }
         }
         if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
+            return Err(errors);
         }
         Ok(ArticleDraft {
             headline,
@@ -301,95 +289,36 @@ impl ArticleInput {
     }
 }
 
-/// Adds an error when a text field holds NUL or is longer than `max` characters.
-pub fn check_text(errors: &mut Vec<FieldError>, field: &str, value: Option<&str>, max: usize) {
-    if let Some(value) = value {
-        if value.contains('\0') {
-            errors.push(FieldError::new(field, "must not contain NUL characters"));
-        }
-        if value.chars().count() > max {
-            errors.push(FieldError::new(field, format!("at most {max} characters")));
-        }
-    }
-}
-
-pub fn non_empty(value: &Option<String>) -> Option<String> {
-    value
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-}
-
-/// (slug, name) from a name and an optional explicit slug.
-pub fn named_slug(name: &str, slug: Option<&String>) -> Result<(String, String), String> {
-    let name = name.trim();
-    if name.is_empty() || name.contains('\0') || name.chars().count() > 200 {
-        return Err("needs a name of 1 to 200 characters".to_owned());
-    }
-    let slug = match slug {
-        Some(slug) if is_slug(slug) => slug.clone(),
-        Some(_) => {
-            return Err(
-                "a slug is lower-case letters and digits in words joined by `-`".to_owned(),
-            );
-        }
-        None => slug::slugify(name),
-    };
-    if slug.is_empty() {
-        return Err("the name must contain a letter or a digit".to_owned());
-    }
-    Ok((slug, name.to_owned()))
-}
-
-fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 200
-        && s.split('-').all(|w| {
-            !w.is_empty()
-                && w.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-}
-
-/// Scheme and host lower-cased (by the URL parser), fragment and tracking parameters dropped.
-pub fn canonical_url(raw: &str) -> Option<String> {
-    let mut url = url::Url::parse(raw).ok()?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return None;
-    }
-    url.set_fragment(None);
-    let kept: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| {
-            let k = k.to_ascii_lowercase();
-            !k.starts_with("utm_") && !TRACKING_PARAMS.contains(&k.as_str())
-        })
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if kept.is_empty() {
-        url.set_query(None);
-    } else {
-        url.query_pairs_mut().clear().extend_pairs(kept);
-    }
-    Some(url.to_string())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::canonical_url;
+    use super::*;
 
     #[test]
-    fn urls_are_canonical() {
-        assert_eq!(
-            canonical_url("HTTPS://Example.COM/a/B?utm_source=x&id=3&fbclid=y#top").as_deref(),
-            Some("https://example.com/a/B?id=3")
+    fn a_bad_date_says_what_is_expected() {
+        let err = from_json::<ArticleInput>(
+            br#"{"headline": "H", "url": "https://example.com/a", "published_at": "26/01/2022"}"#,
+        )
+        .unwrap_err();
+        let IngestError::Invalid(errors) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(errors[0].field, "published_at");
+        assert!(
+            errors[0].message.contains("RFC 3339"),
+            "{}",
+            errors[0].message
         );
-        assert_eq!(
-            canonical_url("https://example.com/x?utm_medium=y").as_deref(),
-            Some("https://example.com/x")
-        );
-        assert_eq!(canonical_url("ftp://example.com/x"), None);
-        assert_eq!(canonical_url("/relative"), None);
+    }
+
+    #[test]
+    fn control_characters_are_refused_by_field() {
+        let input: ArticleInput = from_json(
+            "{\"headline\": \"Headline\\u0002\", \"url\": \"https://example.com/a\", \"published_at\": \"2022-01-26T22:00:00Z\", \"body\": \"One\\n\\nTwo\\tthree\\r\\n\"}"
+                .as_bytes(),
+        )
+        .unwrap();
+        let errors = input.validate(&HashMap::new(), false).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].field, "headline");
     }
 }

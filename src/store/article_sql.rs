@@ -1,5 +1,4 @@
-//! The article-list query builder: every endpoint that lists articles goes through
-//! [`list_articles`].
+//! The article-list SQL: every endpoint that lists articles runs [`list_articles`].
 //!
 //! A page is one statement: a keyset query for the page's rows, then the authors and topics of
 //! those rows gathered as arrays. The keyset query drives from the most
@@ -17,15 +16,9 @@ use diesel::sql_types::{Array, BigInt, Float4, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 
-use super::prepared::{Bind, PreparedSql};
+use super::sql::{Bind, Sql};
 use super::{ArticleId, AuthorId, EntityId, TopicId};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArticleSort {
-    Latest,
-    Oldest,
-    Relevance,
-}
+use crate::vocab::SortOrder;
 
 /// What a list of articles is filtered by. Every field narrows the list.
 #[derive(Debug, Clone, Default)]
@@ -38,10 +31,26 @@ pub struct ArticleFilter {
     pub authors: Vec<AuthorId>,
     /// All of these entities.
     pub entities: Vec<EntityId>,
+    /// The filters on the article's own columns.
+    pub conditions: Conditions,
+}
+
+/// The filters on an article's own columns, as plain values. Unset ones are left out of the
+/// serialised form, which the query layer digests into cursors: a filter added here does not
+/// change the cursors of the lists that do not use it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Conditions {
+    /// This language tag, in canonical case.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// Published strictly after this instant.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub published_after: Option<DateTime<Utc>>,
+    /// Published strictly before this instant.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub published_before: Option<DateTime<Utc>>,
-    /// `websearch_to_tsquery` syntax.
+    /// Full text, in `websearch_to_tsquery` syntax.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
 }
 
@@ -154,10 +163,10 @@ const LABEL_COLUMNS: &str = "coalesce(au.slugs, '{}') AS author_slugs, coalesce(
 impl ArticleKey {
     /// Whether this key can have come from a list sorted by `sort`: a time PostgreSQL can hold
     /// (years 0 to 9999 are what RFC 3339 can express) and a rank when sorting by relevance.
-    pub fn fits(&self, sort: ArticleSort) -> bool {
+    pub fn fits(&self, sort: SortOrder) -> bool {
         let time_ok =
             DateTime::from_timestamp_micros(self.t).is_some_and(|t| (0..=9999).contains(&t.year()));
-        let rank_ok = sort != ArticleSort::Relevance || self.r.is_some_and(f32::is_finite);
+        let rank_ok = sort != SortOrder::Relevance || self.r.is_some_and(f32::is_finite);
         time_ok && rank_ok
     }
 }
@@ -217,18 +226,7 @@ pub async fn resolve_slugs(
     if slugs.topics.is_empty() && slugs.authors.is_empty() && slugs.entities.is_empty() {
         return Ok(ids);
     }
-    let rows: Vec<SlugRow> = PreparedSql::new(
-        "SELECT 'topic' AS kind, id::int8 AS id, slug FROM topics WHERE slug = ANY($1) \
-         UNION ALL SELECT 'author', id, slug FROM authors WHERE slug = ANY($2) \
-         UNION ALL SELECT 'entity', id, slug FROM entities WHERE slug = ANY($3)",
-        vec![
-            Bind::Texts(slugs.topics.to_vec()),
-            Bind::Texts(slugs.authors.to_vec()),
-            Bind::Texts(slugs.entities.to_vec()),
-        ],
-    )
-    .load(conn)
-    .await?;
+    let rows: Vec<SlugRow> = slugs_sql(slugs).into_query().load(conn).await?;
     for row in rows {
         match row.kind.as_str() {
             "topic" => {
@@ -247,17 +245,36 @@ pub async fn resolve_slugs(
     Ok(ids)
 }
 
+/// The lookup of every filter slug, in one statement.
+fn slugs_sql(slugs: &FilterSlugs<'_>) -> Sql {
+    let mut sql =
+        Sql::new("SELECT 'topic' AS kind, id::int8 AS id, slug FROM topics WHERE slug = ANY(");
+    sql.bind(Bind::Texts(slugs.topics.to_vec()))
+        .push(") UNION ALL SELECT 'author', id, slug FROM authors WHERE slug = ANY(")
+        .bind(Bind::Texts(slugs.authors.to_vec()))
+        .push(") UNION ALL SELECT 'entity', id, slug FROM entities WHERE slug = ANY(")
+        .bind(Bind::Texts(slugs.entities.to_vec()))
+        .push(")");
+    sql
+}
+
+/// One page of a list: what it is filtered by, its order, where it starts and its size.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest<'a> {
+    pub filter: &'a ArticleFilter,
+    pub sort: SortOrder,
+    /// The key of the last article of the previous page.
+    pub after: Option<ArticleKey>,
+    pub limit: u32,
+}
+
 /// A page of `limit` articles after `after`, and the key to continue from when there are more.
 pub async fn list_articles(
     conn: &mut AsyncPgConnection,
-    filter: &ArticleFilter,
-    sort: ArticleSort,
-    after: Option<ArticleKey>,
-    limit: u32,
+    page: PageRequest<'_>,
 ) -> diesel::QueryResult<(Vec<ArticleSummary>, Option<ArticleKey>)> {
-    let (sql, binds) = page_sql(filter, sort, after, limit);
-    let mut rows: Vec<ArticlePageRow> = PreparedSql::new(sql, binds).load(conn).await?;
-    let limit = limit as usize;
+    let mut rows: Vec<ArticlePageRow> = page_sql(page).into_query().load(conn).await?;
+    let limit = page.limit as usize;
     let next = (rows.len() > limit).then(|| rows[limit - 1].summary.key());
     rows.truncate(limit);
     let summaries = rows
@@ -268,22 +285,17 @@ pub async fn list_articles(
 }
 
 /// The page statement: the keyset rows, then the authors and direct topics of all of them at once.
-fn page_sql(
-    filter: &ArticleFilter,
-    sort: ArticleSort,
-    after: Option<ArticleKey>,
-    limit: u32,
-) -> (String, Vec<Bind>) {
-    let (keyset, binds) = keyset_sql(filter, sort, after, limit);
-    let order = order_by(sort, "p.published_at", "p.id", "p.rank");
+fn page_sql(page: PageRequest<'_>) -> Sql {
+    let order = order_by(page.sort, "p.published_at", "p.id", "p.rank");
     let labels = label_ctes("SELECT id FROM p");
-    let sql = format!(
-        "WITH p AS ({keyset}), {labels} \
+    let mut sql = Sql::new("WITH p AS (");
+    sql.append(keyset_sql(page)).push(&format!(
+        "), {labels} \
          SELECT p.*, {LABEL_COLUMNS} \
            FROM p LEFT JOIN au ON au.article_id = p.id LEFT JOIN tp ON tp.article_id = p.id \
           ORDER BY {order}"
-    );
-    (sql, binds)
+    ));
+    sql
 }
 
 /// Fetches the authors and topics of articles in one round trip (the single-article view's path),
@@ -297,16 +309,13 @@ pub async fn attach_labels(
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.id.0).collect();
     let labels = label_ctes("SELECT id FROM ids");
-    let found: Vec<ArticleLabelsRow> = PreparedSql::new(
-        format!(
-            "WITH ids AS (SELECT unnest($1::int8[]) AS id), {labels} \
-             SELECT ids.id AS article_id, {LABEL_COLUMNS} \
-               FROM ids LEFT JOIN au ON au.article_id = ids.id LEFT JOIN tp ON tp.article_id = ids.id"
-        ),
-        vec![Bind::BigInts(ids)],
-    )
-    .load(conn)
-    .await?;
+    let mut sql = Sql::new("WITH ids AS (SELECT unnest(");
+    sql.bind(Bind::BigInts(ids)).push(&format!(
+        "::int8[]) AS id), {labels} \
+         SELECT ids.id AS article_id, {LABEL_COLUMNS} \
+           FROM ids LEFT JOIN au ON au.article_id = ids.id LEFT JOIN tp ON tp.article_id = ids.id"
+    ));
+    let found: Vec<ArticleLabelsRow> = sql.into_query().load(conn).await?;
     let mut labels: HashMap<ArticleId, LabelColumns> = found
         .into_iter()
         .map(|row| (row.article_id, row.labels))
@@ -320,19 +329,8 @@ pub async fn attach_labels(
         .collect())
 }
 
-struct SqlWriter {
-    binds: Vec<Bind>,
-}
-
-impl SqlWriter {
-    /// Registers a bind value and returns its placeholder.
-    fn bind(&mut self, value: Bind) -> String {
-        self.binds.push(value);
-        format!("${}", self.binds.len())
-    }
-}
-
 /// Where a branch's rows come from: the index it range-scans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Driver {
     Topic(TopicId),
     Entity(EntityId),
@@ -340,56 +338,86 @@ enum Driver {
     Articles,
 }
 
+impl Driver {
+    /// The index to walk for this filter: a topic's range (one per any-of topic, merged), else
+    /// the first entity's, else the first author's, else the articles' own date index.
+    fn choose(filter: &ArticleFilter) -> Vec<Driver> {
+        if let Some(t) = filter.scope_topic {
+            vec![Driver::Topic(t)]
+        } else if !filter.any_topics.is_empty() {
+            filter
+                .any_topics
+                .iter()
+                .copied()
+                .map(Driver::Topic)
+                .collect()
+        } else if let Some(&e) = <[EntityId]>::first(&filter.entities) {
+            vec![Driver::Entity(e)]
+        } else if let Some(&a) = <[AuthorId]>::first(&filter.authors) {
+            vec![Driver::Author(a)]
+        } else {
+            vec![Driver::Articles]
+        }
+    }
+
+    /// The FROM clause, the condition that selects the driver's range (bound), and the columns
+    /// that carry the sort key, so that ORDER BY and the keyset bound hit the driver's index.
+    fn source(self) -> (&'static str, Option<Sql>, &'static str, &'static str) {
+        let range = |column: &str, value: Bind| {
+            let mut sql = Sql::new(&format!("{column} = "));
+            sql.bind(value);
+            Some(sql)
+        };
+        match self {
+            Driver::Topic(t) => (
+                "article_topics d JOIN articles a ON a.id = d.article_id",
+                range("d.topic_id", Bind::Int(t.0)),
+                "d.published_at",
+                "d.article_id",
+            ),
+            Driver::Entity(e) => (
+                "article_entities d JOIN articles a ON a.id = d.article_id",
+                range("d.entity_id", Bind::BigInt(e.0)),
+                "d.published_at",
+                "d.article_id",
+            ),
+            Driver::Author(au) => (
+                "article_authors d JOIN articles a ON a.id = d.article_id",
+                range("d.author_id", Bind::BigInt(au.0)),
+                "d.published_at",
+                "d.article_id",
+            ),
+            Driver::Articles => ("articles a", None, "a.published_at", "a.id"),
+        }
+    }
+}
+
 const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.headline, a.lead, a.url, a.source, a.language, a.dateline, a.published_at, a.updated_at";
 
-fn keyset_sql(
-    filter: &ArticleFilter,
-    sort: ArticleSort,
-    after: Option<ArticleKey>,
-    limit: u32,
-) -> (String, Vec<Bind>) {
-    let mut w = SqlWriter { binds: Vec::new() };
-    let tsquery = filter.query.as_ref().map(|q| {
-        format!(
-            "websearch_to_tsquery('english', {})",
-            w.bind(Bind::Text(q.clone()))
-        )
-    });
+/// The keyset rows of a page: one branch per driver, merged by `UNION` when there are several.
+fn keyset_sql(page: PageRequest<'_>) -> Sql {
     // Written in, not bound: with `LIMIT $n` PostgreSQL's generic plan assumes a large share of
     // the rows, so it would re-plan the statement on every execution.
-    let page = (fetch_size(limit) + 1).to_string();
-    let drivers: Vec<Driver> = if let Some(t) = filter.scope_topic {
-        vec![Driver::Topic(t)]
-    } else if !filter.any_topics.is_empty() {
-        filter
-            .any_topics
-            .iter()
-            .copied()
-            .map(Driver::Topic)
-            .collect()
-    } else if let Some(&e) = <[EntityId]>::first(&filter.entities) {
-        vec![Driver::Entity(e)]
-    } else if let Some(&a) = <[AuthorId]>::first(&filter.authors) {
-        vec![Driver::Author(a)]
-    } else {
-        vec![Driver::Articles]
-    };
-    let branches: Vec<String> = drivers
-        .iter()
-        .map(|d| branch_sql(&mut w, d, filter, sort, after, tsquery.as_deref(), &page))
+    let fetch = fetch_size(page.limit) + 1;
+    let mut branches: Vec<Sql> = Driver::choose(page.filter)
+        .into_iter()
+        .map(|driver| branch_sql(page, driver, fetch))
         .collect();
-    let order = order_by(sort, "published_at", "id", "rank");
-    let sql = if branches.len() == 1 {
-        branches.into_iter().next().unwrap_or_default()
-    } else {
-        let union = branches
-            .iter()
-            .map(|b| format!("({b})"))
-            .collect::<Vec<_>>()
-            .join(" UNION ");
-        format!("SELECT * FROM ({union}) merged ORDER BY {order} LIMIT {page}")
-    };
-    (sql, w.binds)
+    if branches.len() == 1 {
+        return branches.pop().unwrap_or_default();
+    }
+    let order = order_by(page.sort, "published_at", "id", "rank");
+    let mut sql = Sql::new("SELECT * FROM (");
+    sql.append(Sql::join(
+        branches.into_iter().map(|branch| {
+            let mut wrapped = Sql::new("(");
+            wrapped.append(branch).push(")");
+            wrapped
+        }),
+        " UNION ",
+    ))
+    .push(&format!(") merged ORDER BY {order} LIMIT {fetch}"));
+    sql
 }
 
 /// The page sizes whose statements are prepared: a request's page is read with the first one that
@@ -403,128 +431,133 @@ fn fetch_size(limit: u32) -> u32 {
         .unwrap_or(limit)
 }
 
-fn order_by(sort: ArticleSort, time: &str, id: &str, rank: &str) -> String {
+fn order_by(sort: SortOrder, time: &str, id: &str, rank: &str) -> String {
     match sort {
-        ArticleSort::Latest => format!("{time} DESC, {id} DESC"),
-        ArticleSort::Oldest => format!("{time} ASC, {id} ASC"),
-        ArticleSort::Relevance => format!("{rank} DESC, {id} DESC"),
+        SortOrder::Latest => format!("{time} DESC, {id} DESC"),
+        SortOrder::Oldest => format!("{time} ASC, {id} ASC"),
+        SortOrder::Relevance => format!("{rank} DESC, {id} DESC"),
     }
 }
 
-fn branch_sql(
-    w: &mut SqlWriter,
-    driver: &Driver,
-    filter: &ArticleFilter,
-    sort: ArticleSort,
-    after: Option<ArticleKey>,
-    tsquery: Option<&str>,
-    page: &str,
-) -> String {
-    let mut conditions = vec!["a.pub_status = 'usable'".to_owned()];
-    // The driver's own columns carry the sort key, so ORDER BY and the keyset bound hit its index.
-    let (from, time, id) = match driver {
-        Driver::Topic(t) => {
-            conditions.push(format!("d.topic_id = {}", w.bind(Bind::Int(t.0))));
-            (
-                "article_topics d JOIN articles a ON a.id = d.article_id",
-                "d.published_at",
-                "d.article_id",
-            )
+/// `websearch_to_tsquery('english', $n)`.
+fn tsquery(query: &str) -> Sql {
+    let mut sql = Sql::new("websearch_to_tsquery('english', ");
+    sql.bind(Bind::Text(query.to_owned())).push(")");
+    sql
+}
+
+/// One branch: the rows of one driver's range that pass every other filter.
+fn branch_sql(page: PageRequest<'_>, driver: Driver, fetch: u32) -> Sql {
+    let (from, range, time, id) = driver.source();
+    let mut conditions: Vec<Sql> = vec![Sql::new("a.pub_status = 'usable'")];
+    conditions.extend(range);
+    conditions.extend(link_conditions(page.filter, driver));
+    conditions.extend(column_conditions(&page.filter.conditions, time));
+    let rank = match &page.filter.conditions.query {
+        Some(q) => {
+            let mut rank = Sql::new("ts_rank(a.search, ");
+            rank.append(tsquery(q)).push(")");
+            rank
         }
-        Driver::Entity(e) => {
-            conditions.push(format!("d.entity_id = {}", w.bind(Bind::BigInt(e.0))));
-            (
-                "article_entities d JOIN articles a ON a.id = d.article_id",
-                "d.published_at",
-                "d.article_id",
-            )
-        }
-        Driver::Author(au) => {
-            conditions.push(format!("d.author_id = {}", w.bind(Bind::BigInt(au.0))));
-            (
-                "article_authors d JOIN articles a ON a.id = d.article_id",
-                "d.published_at",
-                "d.article_id",
-            )
-        }
-        Driver::Articles => ("articles a", "a.published_at", "a.id"),
+        None => Sql::new("NULL::real"),
     };
+    if let Some(key) = page.after {
+        conditions.push(keyset_bound(page.sort, key, time, id, rank.clone()));
+    }
+    let mut sql = Sql::new(&format!("SELECT {SUMMARY_COLUMNS}, "));
+    sql.append(rank)
+        .push(&format!(" AS rank FROM {from} WHERE "))
+        .append(Sql::join(conditions, " AND "))
+        .push(&format!(
+            " ORDER BY {} LIMIT {fetch}",
+            order_by(page.sort, time, id, "rank")
+        ));
+    sql
+}
+
+/// The topic, author and entity filters the driver's range does not already apply.
+fn link_conditions(filter: &ArticleFilter, driver: Driver) -> Vec<Sql> {
+    let mut conditions = Vec::new();
     if filter.scope_topic.is_some() && !filter.any_topics.is_empty() {
         let ids = filter.any_topics.iter().map(|t| i64::from(t.0)).collect();
-        conditions.push(format!(
-            "EXISTS (SELECT 1 FROM article_topics x WHERE x.article_id = a.id AND x.topic_id = ANY({}::int4[]))",
-            w.bind(Bind::BigInts(ids))
-        ));
+        let mut sql = Sql::new(
+            "EXISTS (SELECT 1 FROM article_topics x WHERE x.article_id = a.id AND x.topic_id = ANY(",
+        );
+        sql.bind(Bind::BigInts(ids)).push("::int4[]))");
+        conditions.push(sql);
     }
     for author in &filter.authors {
-        if matches!(driver, Driver::Author(d) if d == author) {
+        if driver == Driver::Author(*author) {
             continue;
         }
-        conditions.push(format!(
-            "EXISTS (SELECT 1 FROM article_authors x WHERE x.article_id = a.id AND x.author_id = {})",
-            w.bind(Bind::BigInt(author.0))
-        ));
+        let mut sql = Sql::new(
+            "EXISTS (SELECT 1 FROM article_authors x WHERE x.article_id = a.id AND x.author_id = ",
+        );
+        sql.bind(Bind::BigInt(author.0)).push(")");
+        conditions.push(sql);
     }
-    let driving_entity = match driver {
-        Driver::Entity(e) => Some(*e),
-        _ => None,
-    };
     let other_entities: Vec<i64> = filter
         .entities
         .iter()
-        .filter(|e| Some(**e) != driving_entity)
+        .filter(|e| driver != Driver::Entity(**e))
         .map(|e| e.0)
         .collect();
     if !other_entities.is_empty() {
         let n = other_entities.len() as i64;
-        conditions.push(format!(
-            "(SELECT count(*) FROM article_entities x WHERE x.article_id = a.id AND x.entity_id = ANY({})) = {}",
-            w.bind(Bind::BigInts(other_entities)),
-            w.bind(Bind::BigInt(n))
-        ));
+        let mut sql = Sql::new(
+            "(SELECT count(*) FROM article_entities x WHERE x.article_id = a.id AND x.entity_id = ANY(",
+        );
+        sql.bind(Bind::BigInts(other_entities))
+            .push(")) = ")
+            .bind(Bind::BigInt(n));
+        conditions.push(sql);
     }
-    if let Some(language) = &filter.language {
-        conditions.push(format!(
-            "a.language = {}",
-            w.bind(Bind::Text(language.clone()))
-        ));
-    }
-    if let Some(t) = filter.published_after {
-        conditions.push(format!("{time} > {}", w.bind(Bind::Time(t))));
-    }
-    if let Some(t) = filter.published_before {
-        conditions.push(format!("{time} < {}", w.bind(Bind::Time(t))));
-    }
-    let rank = match tsquery {
-        Some(q) => {
-            conditions.push(format!("a.search @@ {q}"));
-            format!("ts_rank(a.search, {q})")
-        }
-        None => "NULL::real".to_owned(),
+    conditions
+}
+
+/// The filters on the article's own columns; dates compare on `time`, the driver's copy of
+/// `published_at`, so that they are index conditions.
+fn column_conditions(c: &Conditions, time: &str) -> Vec<Sql> {
+    let mut conditions = Vec::new();
+    let mut compare = |text: String, value: Bind| {
+        let mut sql = Sql::new(&text);
+        sql.bind(value);
+        conditions.push(sql);
     };
-    if let Some(key) = after {
-        let after_id = w.bind(Bind::BigInt(key.id));
-        let bound = match sort {
-            ArticleSort::Latest => format!(
-                "({time}, {id}) < ({}, {after_id})",
-                w.bind(Bind::Time(micros_to_time(key.t)))
-            ),
-            ArticleSort::Oldest => format!(
-                "({time}, {id}) > ({}, {after_id})",
-                w.bind(Bind::Time(micros_to_time(key.t)))
-            ),
-            ArticleSort::Relevance => format!(
-                "({rank}, {id}) < ({}, {after_id})",
-                w.bind(Bind::Real(key.r.unwrap_or(f32::MAX)))
-            ),
-        };
-        conditions.push(bound);
+    if let Some(language) = &c.language {
+        compare("a.language = ".to_owned(), Bind::Text(language.clone()));
     }
-    let order = order_by(sort, time, id, "rank");
-    format!(
-        "SELECT {SUMMARY_COLUMNS}, {rank} AS rank FROM {from} WHERE {} ORDER BY {order} LIMIT {page}",
-        conditions.join(" AND ")
-    )
+    if let Some(t) = c.published_after {
+        compare(format!("{time} > "), Bind::Time(t));
+    }
+    if let Some(t) = c.published_before {
+        compare(format!("{time} < "), Bind::Time(t));
+    }
+    if let Some(q) = &c.query {
+        let mut sql = Sql::new("a.search @@ ");
+        sql.append(tsquery(q));
+        conditions.push(sql);
+    }
+    conditions
+}
+
+/// Where the page starts: after the previous page's last key, in the list's order.
+fn keyset_bound(sort: SortOrder, key: ArticleKey, time: &str, id: &str, rank: Sql) -> Sql {
+    let mut sql = Sql::new("(");
+    match sort {
+        SortOrder::Latest | SortOrder::Oldest => {
+            let op = if sort == SortOrder::Latest { "<" } else { ">" };
+            sql.push(&format!("{time}, {id}) {op} ("))
+                .bind(Bind::Time(micros_to_time(key.t)));
+        }
+        SortOrder::Relevance => {
+            sql.append(rank)
+                .push(&format!(", {id}) < ("))
+                .bind(Bind::Real(key.r.unwrap_or(f32::MAX)));
+        }
+    }
+    sql.push(", ").bind(Bind::BigInt(key.id)).push(")");
+    sql
 }
 
 /// Keys are checked with [`ArticleKey::fits`] before they get here; the fallback only keeps an

@@ -68,20 +68,83 @@ impl Gazetteer {
 
     /// Each entity named in `text`, with how many times.
     pub fn mentions(&self, text: &str) -> HashMap<EntityId, i32> {
+        self.mentions_with(text, &[]).0
+    }
+
+    /// Like [`mentions`](Self::mentions), and also how many times `text` names each of `extra`:
+    /// names the gazetteer may not know yet (the entities an article itself creates). The two
+    /// sets of matches are merged leftmost-longest, as if `extra` were in the gazetteer, so a
+    /// name inside a longer known one is not counted.
+    pub fn mentions_with(&self, text: &str, extra: &[&str]) -> (HashMap<EntityId, i32>, Vec<i32>) {
+        // (start, end, what was matched)
+        let mut found: Vec<(usize, usize, Found)> = Vec::new();
+        if let Some(automaton) = &self.automaton {
+            found.extend(
+                automaton
+                    .find_iter(text)
+                    .filter(|m| is_whole_word(text, m.start(), m.end()))
+                    .map(|m| {
+                        (
+                            m.start(),
+                            m.end(),
+                            Found::Known(self.owners[m.pattern().as_usize()]),
+                        )
+                    }),
+            );
+        }
+        let extra_forms: Vec<&str> = extra
+            .iter()
+            .map(|n| n.trim())
+            .filter(|n| n.chars().count() >= 2)
+            .collect();
+        if !extra_forms.is_empty()
+            && let Ok(automaton) = AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&extra_forms)
+        {
+            found.extend(
+                automaton
+                    .find_iter(text)
+                    .filter(|m| is_whole_word(text, m.start(), m.end()))
+                    .map(|m| {
+                        (
+                            m.start(),
+                            m.end(),
+                            Found::Extra(extra_forms[m.pattern().as_usize()]),
+                        )
+                    }),
+            );
+            // Leftmost first, and the longest of those that start together.
+            found.sort_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)));
+        }
         let mut counts = HashMap::new();
-        let Some(automaton) = &self.automaton else {
-            return counts;
-        };
-        for found in automaton.find_iter(text) {
-            if !is_whole_word(text, found.start(), found.end()) {
+        let mut named = vec![0; extra.len()];
+        let mut covered = 0;
+        for (start, end, what) in found {
+            if start < covered {
                 continue;
             }
-            if let Some(entity) = self.owners[found.pattern().as_usize()] {
-                *counts.entry(entity).or_insert(0) += 1;
+            covered = end;
+            match what {
+                Found::Known(Some(entity)) => *counts.entry(entity).or_insert(0) += 1,
+                Found::Known(None) => {}
+                Found::Extra(form) => {
+                    for (count, name) in named.iter_mut().zip(extra) {
+                        if name.trim() == form {
+                            *count += 1;
+                        }
+                    }
+                }
             }
         }
-        counts
+        (counts, named)
     }
+}
+
+/// A match in a text: a gazetteer form (whose owner, if unambiguous), or one of the extra names.
+enum Found<'a> {
+    Known(Option<EntityId>),
+    Extra(&'a str),
 }
 
 /// The gazetteer of the entities in the database, rebuilt when they change. The change stamp is

@@ -6,7 +6,7 @@ use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::linking::SharedGazetteer;
+use super::linking::SharedGazetteer;
 use crate::store::article_write;
 
 const PAGE: i64 = 500;
@@ -37,7 +37,7 @@ pub async fn relink_all(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
                 .flatten()
                 .collect::<Vec<_>>()
                 .join("\n\n");
-            if article_write::relink_article(conn, id, &text, &gazetteer).await? {
+            if article_write::relink_article(conn, id, &gazetteer.mentions(&text)).await? {
                 changed += 1;
             }
             bar.inc(1);

@@ -1,14 +1,16 @@
 //! Bulk writes that skip what is already there: the demo loader's path into the database.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::links::LinkRows;
+use super::topics::{topic_closure, topic_parents};
 use super::{ArticleId, AuthorId, EntityId, TopicId};
 use crate::schema::{articles, authors, entities, topics};
+use crate::vocab::{EntityKind, EntityRel};
 
 /// Rows per INSERT: well under PostgreSQL's 65,535 bind parameters.
 const CHUNK: usize = 500;
@@ -36,7 +38,7 @@ pub struct NewAuthor {
 pub struct NewEntity {
     pub slug: String,
     pub name: String,
-    pub kind: String,
+    pub kind: EntityKind,
     pub aliases: Vec<String>,
     pub description: Option<String>,
     pub wikidata_id: Option<String>,
@@ -150,7 +152,7 @@ pub struct ArticleWithLinks {
     /// Direct topics; their ancestors are added.
     pub topics: Vec<TopicId>,
     /// (entity, mentions, rel)
-    pub entities: Vec<(EntityId, i32, &'static str)>,
+    pub entities: Vec<(EntityId, i32, EntityRel)>,
 }
 
 /// Inserts the articles whose slug is new, with their links; existing ones are left as they are.
@@ -190,66 +192,4 @@ pub async fn insert_articles(
         links.insert(conn).await?;
     }
     Ok(inserted)
-}
-
-/// Every topic's parent.
-pub async fn topic_parents(
-    conn: &mut AsyncPgConnection,
-) -> QueryResult<HashMap<TopicId, Option<TopicId>>> {
-    let rows: Vec<(TopicId, Option<i32>)> = topics::table
-        .select((topics::id, topics::parent_id))
-        .load(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, parent)| (id, parent.map(TopicId)))
-        .collect())
-}
-
-/// The direct topics (`true`) and all their ancestors (`false`), each once; direct wins.
-pub fn topic_closure(
-    direct: &[TopicId],
-    parents: &HashMap<TopicId, Option<TopicId>>,
-) -> Vec<(TopicId, bool)> {
-    let mut out: Vec<(TopicId, bool)> = direct.iter().map(|t| (*t, true)).collect();
-    let mut seen: HashSet<TopicId> = direct.iter().copied().collect();
-    for topic in direct {
-        let mut current = parents.get(topic).copied().flatten();
-        // The hierarchy is a tree; the bound only guards against a cycle written by hand.
-        for _ in 0..64 {
-            let Some(ancestor) = current else { break };
-            if seen.insert(ancestor) {
-                out.push((ancestor, false));
-            }
-            current = parents.get(&ancestor).copied().flatten();
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn closure_adds_ancestors_once_and_keeps_direct_tags_direct() {
-        // politics(1) <- international-relations(2) <- diplomacy(3); politics <- government(4)
-        let parents = HashMap::from([
-            (TopicId(1), None),
-            (TopicId(2), Some(TopicId(1))),
-            (TopicId(3), Some(TopicId(2))),
-            (TopicId(4), Some(TopicId(1))),
-        ]);
-        let mut closure = topic_closure(&[TopicId(3), TopicId(2), TopicId(4)], &parents);
-        closure.sort_by_key(|(t, _)| t.0);
-        assert_eq!(
-            closure,
-            vec![
-                (TopicId(1), false),
-                (TopicId(2), true),
-                (TopicId(3), true),
-                (TopicId(4), true)
-            ]
-        );
-    }
 }

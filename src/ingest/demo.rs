@@ -10,22 +10,14 @@ use diesel::QueryResult;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Deserialize;
 
-use crate::store::ingest::{self, ArticleWithLinks, NewArticle, NewAuthor, NewEntity, NewTopic};
+use super::formats::byline_people;
+use crate::store::bulk::{self, ArticleWithLinks, NewArticle, NewAuthor, NewEntity, NewTopic};
+use crate::vocab::{EntityKind, EntityRel};
 
 pub const SEED_ARTICLE_SLUG: &str = "us-formally-rejects-russias-top-security-demands";
 
-const TURAN: &str = include_str!("../data/demo/turan.json");
-const HUFFPOST: &str = include_str!("../data/demo/huffpost.jsonl");
-
-/// Bylines that name a wire service or a desk, not a person.
-const NOT_PEOPLE: &[&str] = &[
-    "AP",
-    "Associated Press",
-    "Reuters",
-    "AFP",
-    "HuffPost",
-    "HuffPost Staff",
-];
+const TURAN: &str = include_str!("../../data/demo/turan.json");
+const HUFFPOST: &str = include_str!("../../data/demo/huffpost.jsonl");
 
 #[derive(Deserialize)]
 struct DemoSet {
@@ -58,7 +50,7 @@ struct DemoAuthor {
 struct DemoEntity {
     slug: String,
     name: String,
-    kind: String,
+    kind: EntityKind,
     aliases: Vec<String>,
     description: Option<String>,
     wikidata_id: Option<String>,
@@ -84,7 +76,7 @@ struct DemoArticle {
 struct DemoLink {
     slug: String,
     mentions: i32,
-    rel: String,
+    rel: EntityRel,
 }
 
 #[derive(Deserialize)]
@@ -114,12 +106,6 @@ impl fmt::Display for DemoReport {
             self.articles, self.authors, self.entities, self.topics
         )
     }
-}
-
-/// HuffPost section name → topic slug, as the demo taxonomy maps them.
-pub fn huffpost_topics() -> HashMap<String, String> {
-    let set: DemoSet = serde_json::from_str(TURAN).expect("data/demo/turan.json is valid");
-    set.huffpost_topics
 }
 
 /// Loads the demo set in one transaction.
@@ -153,7 +139,7 @@ async fn load_set(
             (new, t.parent)
         })
         .collect();
-    report.topics = ingest::insert_topics(conn, &topics).await?;
+    report.topics = bulk::insert_topics(conn, &topics).await?;
     let topic_ids: HashMap<String, _> = crate::store::topics::topic_ids(
         conn,
         &topics
@@ -188,7 +174,7 @@ async fn load_set(
     }
     authors.sort_by(|a, b| a.slug.cmp(&b.slug));
     authors.dedup_by(|a, b| a.slug == b.slug);
-    let (new_authors, author_ids) = ingest::insert_authors(conn, &authors).await?;
+    let (new_authors, author_ids) = bulk::insert_authors(conn, &authors).await?;
     report.authors = new_authors;
 
     let entities: Vec<NewEntity> = set
@@ -203,7 +189,7 @@ async fn load_set(
             wikidata_id: e.wikidata_id,
         })
         .collect();
-    let (new_entities, entity_ids) = ingest::insert_entities(conn, &entities).await?;
+    let (new_entities, entity_ids) = bulk::insert_entities(conn, &entities).await?;
     report.entities = new_entities;
 
     let mut items: Vec<ArticleWithLinks> = set
@@ -223,14 +209,7 @@ async fn load_set(
             entities: a
                 .entities
                 .iter()
-                .filter_map(|l| {
-                    let rel = if l.rel == "about" {
-                        "about"
-                    } else {
-                        "mentions"
-                    };
-                    entity_ids.get(&l.slug).map(|id| (*id, l.mentions, rel))
-                })
+                .filter_map(|l| entity_ids.get(&l.slug).map(|id| (*id, l.mentions, l.rel)))
                 .collect(),
             article: NewArticle {
                 slug: a.slug,
@@ -274,15 +253,8 @@ async fn load_set(
             },
         });
     }
-    report.articles = ingest::insert_articles(conn, &items).await?;
+    report.articles = bulk::insert_articles(conn, &items).await?;
     Ok(report)
-}
-
-/// The people in a HuffPost byline such as `"Carla K. Johnson, AP"`.
-pub fn byline_people(byline: &str) -> impl Iterator<Item = &str> {
-    byline.split(',').map(str::trim).filter(|name| {
-        !name.is_empty() && !NOT_PEOPLE.contains(name) && !slug::slugify(name).is_empty()
-    })
 }
 
 /// HuffPost URLs end in a unique handle: `…/entry/covid-boosters-uptake-us_n_632d…`.
@@ -298,13 +270,6 @@ fn huffpost_slug(link: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bylines_keep_people_and_drop_wire_services() {
-        let people: Vec<&str> = byline_people("Carla K. Johnson, AP").collect();
-        assert_eq!(people, vec!["Carla K. Johnson"]);
-        assert_eq!(byline_people("").count(), 0);
-    }
 
     #[test]
     fn huffpost_slugs_come_from_the_entry_handle() {

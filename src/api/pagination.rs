@@ -1,0 +1,73 @@
+//! The `{data, next_cursor}` page envelope and the RFC 8288 `Link` header. Cursors themselves are
+//! made and checked by the query layer (`queries::cursor`).
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use bytes::Bytes;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::error::ApiError;
+
+/// A page of a list, newest first unless the list says otherwise.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub data: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    #[schema(example = "eyJ2IjoxLCJmIjoiM2Y0YTBiMmMiLCJrIjpbMTY0MzIzNDQwMDAwMDAwMCwxXX0")]
+    pub next_cursor: Option<String>,
+}
+
+/// Cuts a `limit + 1` fetch to `limit` and returns the key of the last item kept when there was more.
+pub fn more_after<T, K>(rows: &mut Vec<T>, limit: u32, key: impl Fn(&T) -> K) -> Option<K> {
+    let limit = limit as usize;
+    if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(key)
+    } else {
+        None
+    }
+}
+
+/// Answers a page as JSON, with `Link: <next>; rel="next"` when there is a next page.
+pub fn page_response<T: Serialize>(req: &HttpRequest, page: &Page<T>) -> HttpResponse {
+    page_response_builder(req, page.next_cursor.as_deref()).json(page)
+}
+
+/// A page's JSON body, written once: the response cache keeps these very bytes.
+pub fn page_body<T: Serialize>(page: &Page<T>) -> Result<Bytes, ApiError> {
+    serde_json::to_vec(page)
+        .map(Bytes::from)
+        .map_err(|e| ApiError::Internal(format!("cannot serialise a page: {e}")))
+}
+
+/// The status and headers of a page's answer, `Link` included; the caller adds the body.
+pub fn page_response_builder(req: &HttpRequest, next_cursor: Option<&str>) -> HttpResponseBuilder {
+    let mut response = HttpResponse::Ok();
+    response.insert_header(header::ContentType::json());
+    if let Some(cursor) = next_cursor {
+        response.insert_header((
+            header::LINK,
+            format!("<{}>; rel=\"next\"", next_url(req, cursor)),
+        ));
+    }
+    response
+}
+
+/// The request's URL with `cursor` replaced: absolute when the request's scheme and host (which
+/// `Forwarded`/`X-Forwarded-*` headers set behind a proxy) make a valid URL, else relative.
+fn next_url(req: &HttpRequest, cursor: &str) -> String {
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            url::form_urlencoded::parse(req.query_string().as_bytes())
+                .filter(|(k, _)| k != "cursor"),
+        )
+        .append_pair("cursor", cursor)
+        .finish();
+    let relative = format!("{}?{query}", req.path());
+    let info = req.connection_info();
+    url::Url::parse(&format!("{}://{}", info.scheme(), info.host()))
+        .and_then(|base| base.join(&relative))
+        .map_or(relative, |absolute| absolute.to_string())
+}

@@ -1,0 +1,78 @@
+//! The lists in slug order (authors, entities, topics), written once: the page size, a cursor
+//! tied to the list and its filters, `limit + 1` rows after the cursor's slug, the views.
+
+use actix_web::{HttpRequest, HttpResponse};
+use diesel_async::AsyncPgConnection;
+use serde::Serialize;
+
+use super::error::ApiError;
+use super::pagination::{Page, more_after, page_response};
+use crate::db::DbPool;
+use crate::queries::cursor;
+use crate::queries::params::page_size;
+use crate::store::authors::AuthorRow;
+use crate::store::entities::EntityRow;
+use crate::store::topics::TopicRow;
+
+/// A row of a list in slug order.
+pub trait SlugRow {
+    fn slug(&self) -> &str;
+}
+
+impl SlugRow for AuthorRow {
+    fn slug(&self) -> &str {
+        &self.slug
+    }
+}
+
+impl SlugRow for EntityRow {
+    fn slug(&self) -> &str {
+        &self.slug
+    }
+}
+
+impl SlugRow for TopicRow {
+    fn slug(&self) -> &str {
+        &self.slug
+    }
+}
+
+/// What one request asks of a list in slug order.
+pub struct SlugListRequest<'a, F: Serialize> {
+    /// The list's name, part of its cursors: a cursor of one list is refused by another.
+    pub list: &'static str,
+    /// The list's filters, serialised into its cursors' digest.
+    pub filters: F,
+    pub limit: Option<&'a str>,
+    pub default_limit: u32,
+    pub cursor: Option<&'a str>,
+}
+
+/// Answers one page: `read` gets a connection, the slug to start after and the page size, and
+/// returns up to `limit + 1` rows in slug order.
+pub async fn slug_page<F, R, V>(
+    req: &HttpRequest,
+    pool: &DbPool,
+    request: SlugListRequest<'_, F>,
+    read: impl AsyncFnOnce(&mut AsyncPgConnection, Option<&str>, u32) -> Result<Vec<R>, ApiError>,
+) -> Result<HttpResponse, ApiError>
+where
+    F: Serialize,
+    R: SlugRow,
+    V: From<R> + Serialize,
+{
+    let limit = page_size(request.limit, request.default_limit)?;
+    let digest = cursor::digest(
+        &serde_json::to_string(&(request.list, &request.filters)).unwrap_or_default(),
+    );
+    let after = cursor::decode_slug(&digest, request.cursor)?;
+    let mut conn = pool.get().await?;
+    let mut rows = read(&mut conn, after.as_deref(), limit).await?;
+    drop(conn);
+    let next = more_after(&mut rows, limit, |r| r.slug().to_owned());
+    let page = Page {
+        data: rows.into_iter().map(V::from).collect::<Vec<V>>(),
+        next_cursor: next.map(|slug| cursor::encode(&digest, &slug)),
+    };
+    Ok(page_response(req, &page))
+}

@@ -1,0 +1,256 @@
+//! Article writes: upsert (one or many), replace, merge-patch and withdraw. Each validates the
+//! input, resolves its topics, links the entities its text names, and hands the store plain
+//! values.
+
+use std::collections::HashMap;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+
+use super::error::IngestError;
+use super::input::{ArticleInput, AuthorInput, EntityInput, from_value};
+use super::linking::{Gazetteer, SharedGazetteer};
+use crate::store::article_sql::{ArticleSummaryRow, attach_labels};
+use crate::store::article_write::{self, ArticleDraft, Mentions, Upserted};
+use crate::store::articles::{self as stored, ArticleRef, ArticleRow};
+use crate::store::{ArticleId, TopicId, is_unavailable, topics};
+use crate::vocab::{EntityRel, PubStatus};
+
+/// What to do with a topic slug the taxonomy lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownTopics {
+    /// Refuse the article (the API: a client names topics it expects to exist).
+    Refuse,
+    /// Drop the topic and keep the article (imports from sources with their own taxonomy).
+    Drop,
+}
+
+/// Creates the article, or updates the one with the same identity; an identical re-send changes
+/// nothing.
+pub async fn upsert(
+    conn: &mut AsyncPgConnection,
+    gazetteer: &SharedGazetteer,
+    input: ArticleInput,
+) -> Result<Upserted, IngestError> {
+    let mut results = upsert_all(conn, gazetteer, vec![Ok(input)], UnknownTopics::Refuse).await?;
+    results
+        .pop()
+        .unwrap_or_else(|| Err(IngestError::Malformed("no article".to_owned())))
+}
+
+/// Upserts each item on its own, in order: one bad item never blocks or undoes the others.
+/// Topics are looked up and the gazetteer checked once for all of them. Stops with an error only
+/// when the database becomes unavailable; the items written before that stay written.
+pub async fn upsert_all(
+    conn: &mut AsyncPgConnection,
+    gazetteer: &SharedGazetteer,
+    items: Vec<Result<ArticleInput, IngestError>>,
+    unknown_topics: UnknownTopics,
+) -> Result<Vec<Result<Upserted, IngestError>>, IngestError> {
+    let topics = known_topics(conn, items.iter().flatten().flat_map(|i| i.topics.iter())).await?;
+    let gazetteer = gazetteer.get(conn).await?;
+    let mut results = Vec::with_capacity(items.len());
+    for item in items {
+        let result = match item {
+            Ok(mut input) => {
+                if unknown_topics == UnknownTopics::Drop {
+                    input.topics.retain(|t| topics.contains_key(t));
+                }
+                upsert_one(conn, &gazetteer, &topics, &input).await
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(IngestError::Database(e)) = &result
+            && is_unavailable(e)
+        {
+            return Err(result
+                .err()
+                .unwrap_or(IngestError::Malformed(String::new())));
+        }
+        results.push(result);
+    }
+    Ok(results)
+}
+
+async fn upsert_one(
+    conn: &mut AsyncPgConnection,
+    gazetteer: &Gazetteer,
+    topics: &HashMap<String, TopicId>,
+    input: &ArticleInput,
+) -> Result<Upserted, IngestError> {
+    let mut draft = input
+        .validate(topics, false)
+        .map_err(IngestError::Invalid)?;
+    let mentions = link(gazetteer, &mut draft);
+    Ok(article_write::upsert_article(conn, &draft, &mentions).await?)
+}
+
+/// Replaces the article `reference` names with `input` (`PUT`).
+pub async fn replace(
+    conn: &mut AsyncPgConnection,
+    gazetteer: &SharedGazetteer,
+    reference: &ArticleRef,
+    key: &str,
+    input: ArticleInput,
+) -> Result<ArticleId, IngestError> {
+    let id = stored::find_article(conn, reference)
+        .await?
+        .map(|row| row.id)
+        .ok_or_else(|| IngestError::NotFound(key.to_owned()))?;
+    write_replacement(conn, gazetteer, id, key, &input).await
+}
+
+/// Applies a JSON Merge Patch (RFC 7396) to the article as a client would send it back, and
+/// stores the result. The article is read once, locked, so no other write lands in between.
+pub async fn patch(
+    conn: &mut AsyncPgConnection,
+    gazetteer: &SharedGazetteer,
+    reference: &ArticleRef,
+    key: &str,
+    patch: &serde_json::Value,
+) -> Result<ArticleId, IngestError> {
+    conn.transaction(async |conn| {
+        let row = stored::lock_article(conn, reference)
+            .await?
+            .ok_or_else(|| IngestError::NotFound(key.to_owned()))?;
+        match row.pub_status {
+            PubStatus::Usable => {}
+            PubStatus::Canceled => {
+                return Err(IngestError::Gone(format!("article `{key}` was withdrawn")));
+            }
+            PubStatus::Withheld => return Err(IngestError::NotFound(key.to_owned())),
+        }
+        let id = row.id;
+        let mut document = serde_json::to_value(current_input(conn, row).await?)
+            .map_err(|e| IngestError::Malformed(format!("serialising an article: {e}")))?;
+        json_patch::merge(&mut document, patch);
+        let input = from_value(&document)?;
+        write_replacement(conn, gazetteer, id, key, &input).await
+    })
+    .await
+}
+
+async fn write_replacement(
+    conn: &mut AsyncPgConnection,
+    gazetteer: &SharedGazetteer,
+    id: ArticleId,
+    key: &str,
+    input: &ArticleInput,
+) -> Result<ArticleId, IngestError> {
+    let topics = known_topics(conn, input.topics.iter()).await?;
+    let mut draft = input
+        .validate(&topics, true)
+        .map_err(IngestError::Invalid)?;
+    let gazetteer = gazetteer.get(conn).await?;
+    let mentions = link(&gazetteer, &mut draft);
+    article_write::replace_article_by_id(conn, id, &draft, &mentions)
+        .await?
+        .ok_or_else(|| IngestError::NotFound(key.to_owned()))?;
+    Ok(id)
+}
+
+/// Withdraws an article: it leaves every list, and reading it answers 410.
+pub async fn withdraw(
+    conn: &mut AsyncPgConnection,
+    reference: &ArticleRef,
+    key: &str,
+) -> Result<(), IngestError> {
+    let row = stored::find_article(conn, reference)
+        .await?
+        .ok_or_else(|| IngestError::NotFound(key.to_owned()))?;
+    if row.pub_status == PubStatus::Canceled {
+        return Err(IngestError::Gone(format!(
+            "article `{key}` was already withdrawn"
+        )));
+    }
+    article_write::withdraw_article(conn, row.id).await?;
+    Ok(())
+}
+
+/// The entities the draft's text names, by id; fills in how often the text names each entity the
+/// draft says it is about, for those the gazetteer does not know yet (new ones).
+fn link(gazetteer: &Gazetteer, draft: &mut ArticleDraft) -> Mentions {
+    let text = [
+        Some(draft.headline.as_str()),
+        draft.lead.as_deref(),
+        draft.body.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("\n\n");
+    let names: Vec<&str> = draft.entities.iter().map(|e| e.name.as_str()).collect();
+    let (mentions, named) = gazetteer.mentions_with(&text, &names);
+    for (entity, count) in draft.entities.iter_mut().zip(named) {
+        entity.mentions = count;
+    }
+    mentions
+}
+
+/// The ids of the topics among these slugs that exist.
+async fn known_topics<'a>(
+    conn: &mut AsyncPgConnection,
+    slugs: impl Iterator<Item = &'a String>,
+) -> Result<HashMap<String, TopicId>, IngestError> {
+    let mut slugs: Vec<String> = slugs.filter(|s| !s.contains('\0')).cloned().collect();
+    slugs.sort();
+    slugs.dedup();
+    if slugs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(topics::topic_ids(conn, &slugs)
+        .await?
+        .into_iter()
+        .map(|(id, slug)| (slug, id))
+        .collect())
+}
+
+/// The article as a client would send it back: what a merge patch applies to.
+async fn current_input(
+    conn: &mut AsyncPgConnection,
+    row: ArticleRow,
+) -> Result<ArticleInput, IngestError> {
+    let entities = stored::article_entities(conn, row.id).await?;
+    let summary = ArticleSummaryRow {
+        id: row.id,
+        slug: row.slug,
+        headline: row.headline.clone(),
+        lead: row.lead.clone(),
+        url: row.url.clone(),
+        source: row.source.clone(),
+        language: row.language.clone(),
+        dateline: row.dateline.clone(),
+        published_at: row.published_at,
+        updated_at: row.updated_at,
+        rank: None,
+    };
+    let labels = attach_labels(conn, vec![summary]).await?.pop();
+    let (authors, topics) = labels.map(|l| (l.authors, l.topics)).unwrap_or_default();
+    Ok(ArticleInput {
+        headline: row.headline,
+        lead: row.lead,
+        body: row.body,
+        url: row.url,
+        source: row.source,
+        external_id: row.external_id,
+        language: Some(row.language),
+        dateline: row.dateline,
+        published_at: row.published_at,
+        authors: authors
+            .into_iter()
+            .map(|(slug, name)| AuthorInput::Author {
+                name,
+                slug: Some(slug),
+            })
+            .collect(),
+        topics: topics.into_iter().map(|(slug, _)| slug).collect(),
+        entities: entities
+            .into_iter()
+            .filter(|e| e.rel == EntityRel::About)
+            .map(|e| EntityInput {
+                name: e.name,
+                kind: e.kind,
+                slug: Some(e.slug),
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,37 @@
+//! Why an article write was refused. The HTTP layer answers these as problem documents, the CLI
+//! prints them as `file:line: message`.
+
+use crate::text::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// Not JSON, or not the shape of document the entry point takes.
+    #[error("{0}")]
+    Malformed(String),
+    /// A well-formed article that breaks the rules: every broken rule, by field.
+    #[error("{}", describe(.0))]
+    Invalid(Vec<FieldError>),
+    /// No article with this id or slug.
+    #[error("article `{0}` not found")]
+    NotFound(String),
+    /// The article was withdrawn.
+    #[error("{0}")]
+    Gone(String),
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
+/// `field: message; field: message`, as a line of text.
+fn describe(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| {
+            if e.field.is_empty() {
+                e.message.clone()
+            } else {
+                format!("{}: {}", e.field, e.message)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,228 @@
+//! The shared vocabulary: the closed sets of values the API, the CLI, the ingest and query code
+//! and the database all speak. Each is one enum, mapped by diesel to its `text` column (whose
+//! `CHECK` constraint lists the same values), serialised in lower case, and documented once for
+//! the OpenAPI spec.
+
+use diesel::deserialize::{FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::pg::{Pg, PgValue};
+use diesel::serialize::{Output, ToSql};
+use diesel::sql_types::Text;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A value outside an enum's set.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown value `{0}`")]
+pub struct UnknownValue(pub String);
+
+/// Gives a lower-case enum its text form, its parser, and its diesel mapping to a `text` column.
+macro_rules! text_enum {
+    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $ty {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$ty] = &[$(Self::$variant),+];
+
+            /// The value as the API and the database write it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+
+            /// The values as a sentence fragment for error messages: "`a`, `b` or `c`".
+            pub fn choices() -> String {
+                let quoted: Vec<String> = Self::ALL.iter().map(|v| format!("`{}`", v.as_str())).collect();
+                match quoted.split_last() {
+                    Some((last, [])) => last.clone(),
+                    Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                    None => String::new(),
+                }
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = UnknownValue;
+
+            fn from_str(s: &str) -> Result<Self, UnknownValue> {
+                match s {
+                    $($text => Ok(Self::$variant),)+
+                    other => Err(UnknownValue(other.to_owned())),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ToSql<Text, Pg> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> diesel::serialize::Result {
+                <str as ToSql<Text, Pg>>::to_sql(self.as_str(), out)
+            }
+        }
+
+        impl FromSql<Text, Pg> for $ty {
+            fn from_sql(bytes: PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+                text.parse()
+                    .map_err(|e: UnknownValue| format!("{}: {e}", stringify!($ty)).into())
+            }
+        }
+    };
+}
+
+/// What kind of thing an entity is.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    AsExpression,
+    FromSqlRow,
+)]
+#[serde(rename_all = "lowercase")]
+#[diesel(sql_type = Text)]
+pub enum EntityKind {
+    /// A person.
+    Person,
+    /// A company, government body, party, agency or other organisation.
+    Organisation,
+    /// A country, region, city or other place.
+    Place,
+    /// A named event: a summit, a war, an election.
+    Event,
+    /// Anything else with a name.
+    Other,
+}
+
+text_enum!(EntityKind {
+    Person => "person",
+    Organisation => "organisation",
+    Place => "place",
+    Event => "event",
+    Other => "other",
+});
+
+/// How an article relates to an entity.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    AsExpression,
+    FromSqlRow,
+)]
+#[serde(rename_all = "lowercase")]
+#[diesel(sql_type = Text)]
+pub enum EntityRel {
+    /// The entity is a subject of the article.
+    About,
+    /// The article names the entity in passing.
+    Mentions,
+}
+
+text_enum!(EntityRel {
+    About => "about",
+    Mentions => "mentions",
+});
+
+/// IPTC ninjs publication status.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    AsExpression,
+    FromSqlRow,
+)]
+#[serde(rename_all = "lowercase")]
+#[diesel(sql_type = Text)]
+pub enum PubStatus {
+    /// Published and listable.
+    Usable,
+    /// Held back; not served.
+    Withheld,
+    /// Withdrawn; not served.
+    Canceled,
+}
+
+text_enum!(PubStatus {
+    Usable => "usable",
+    Withheld => "withheld",
+    Canceled => "canceled",
+});
+
+/// Order of an article list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    /// Newest first.
+    #[default]
+    Latest,
+    /// Oldest first.
+    Oldest,
+    /// Best full-text match first; needs `q`.
+    Relevance,
+}
+
+text_enum!(SortOrder {
+    Latest => "latest",
+    Oldest => "oldest",
+    Relevance => "relevance",
+});
+
+/// What an API key may do. Reads need no key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Scope {
+    /// Create, update and withdraw articles, authors, entities and topics.
+    Write,
+    /// Manage keys.
+    Admin,
+}
+
+text_enum!(Scope {
+    Write => "write",
+    Admin => "admin",
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_forms_round_trip_and_match_serde() {
+        for kind in EntityKind::ALL {
+            assert_eq!(kind.as_str().parse::<EntityKind>(), Ok(*kind));
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::json!(kind.as_str())
+            );
+        }
+        for status in PubStatus::ALL {
+            assert_eq!(status.as_str().parse::<PubStatus>(), Ok(*status));
+        }
+        assert!("Person".parse::<EntityKind>().is_err());
+        assert_eq!(
+            EntityKind::choices(),
+            "`person`, `organisation`, `place`, `event` or `other`"
+        );
+    }
+}
