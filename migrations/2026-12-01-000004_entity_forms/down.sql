@@ -1,0 +1,2 @@
+DROP INDEX entities_aliases_idx;
+DROP INDEX entities_name_idx;
