@@ -565,3 +565,257 @@ fn keyset_bound(sort: SortOrder, key: ArticleKey, time: &str, id: &str, rank: Sq
 fn micros_to_time(micros: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(micros).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn time(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn keyset(filter: &ArticleFilter, sort: SortOrder, after: Option<ArticleKey>) -> Sql {
+        keyset_sql(PageRequest {
+            filter,
+            sort,
+            after,
+            limit: 20,
+        })
+    }
+
+    const SELECT: &str = "SELECT a.id, a.slug, a.headline, a.lead, a.url, a.source, a.language, a.dateline, a.published_at, a.updated_at";
+    const NEWEST: &str = "ORDER BY d.published_at DESC, d.article_id DESC LIMIT 21";
+    const BY_TOPIC: &str = "FROM article_topics d JOIN articles a ON a.id = d.article_id WHERE a.pub_status = 'usable' AND d.topic_id =";
+
+    fn key(r: Option<f32>) -> Option<ArticleKey> {
+        Some(ArticleKey {
+            t: 1_643_234_400_000_000,
+            id: 7,
+            r,
+        })
+    }
+
+    fn the_time() -> Bind {
+        Bind::Time(time("2022-01-26T22:00:00Z"))
+    }
+
+    #[test]
+    fn latest_walks_the_date_index_and_continues_after_the_cursor() {
+        let sql = keyset(&ArticleFilter::default(), SortOrder::Latest, None);
+        assert_eq!(
+            sql.text(),
+            format!(
+                "{SELECT}, NULL::real AS rank FROM articles a WHERE a.pub_status = 'usable' ORDER BY a.published_at DESC, a.id DESC LIMIT 21"
+            )
+        );
+        assert!(sql.binds().is_empty());
+        let sql = keyset(&ArticleFilter::default(), SortOrder::Latest, key(None));
+        assert_eq!(
+            sql.text(),
+            format!(
+                "{SELECT}, NULL::real AS rank FROM articles a WHERE a.pub_status = 'usable' AND (a.published_at, a.id) < ($1, $2) ORDER BY a.published_at DESC, a.id DESC LIMIT 21"
+            )
+        );
+        assert_eq!(sql.binds(), &[the_time(), Bind::BigInt(7)]);
+        let sql = keyset(&ArticleFilter::default(), SortOrder::Oldest, key(None));
+        assert_eq!(
+            sql.text(),
+            format!(
+                "{SELECT}, NULL::real AS rank FROM articles a WHERE a.pub_status = 'usable' AND (a.published_at, a.id) > ($1, $2) ORDER BY a.published_at ASC, a.id ASC LIMIT 21"
+            )
+        );
+    }
+
+    #[test]
+    fn a_topic_drives_by_its_range_with_the_cursor_in_the_index_condition() {
+        let filter = ArticleFilter {
+            scope_topic: Some(TopicId(3)),
+            ..Default::default()
+        };
+        let sql = keyset(&filter, SortOrder::Latest, key(None));
+        assert_eq!(
+            sql.text(),
+            format!(
+                "{SELECT}, NULL::real AS rank {BY_TOPIC} $1 AND (d.published_at, d.article_id) < ($2, $3) {NEWEST}"
+            )
+        );
+        assert_eq!(sql.binds(), &[Bind::Int(3), the_time(), Bind::BigInt(7)]);
+    }
+
+    #[test]
+    fn any_of_topics_is_a_union_of_ranges_or_a_check_inside_a_scope() {
+        let filter = ArticleFilter {
+            any_topics: vec![TopicId(4), TopicId(5)],
+            ..Default::default()
+        };
+        let sql = keyset(&filter, SortOrder::Latest, None);
+        let branch = |n: u8| format!("({SELECT}, NULL::real AS rank {BY_TOPIC} ${n} {NEWEST})");
+        assert_eq!(
+            sql.text(),
+            format!(
+                "SELECT * FROM ({} UNION {}) merged ORDER BY published_at DESC, id DESC LIMIT 21",
+                branch(1),
+                branch(2)
+            )
+        );
+        assert_eq!(sql.binds(), &[Bind::Int(4), Bind::Int(5)]);
+        let filter = ArticleFilter {
+            scope_topic: Some(TopicId(3)),
+            ..filter
+        };
+        let sql = keyset(&filter, SortOrder::Latest, None);
+        assert_eq!(
+            sql.text(),
+            format!(
+                "{SELECT}, NULL::real AS rank {BY_TOPIC} $1 AND EXISTS (SELECT 1 FROM article_topics x WHERE x.article_id = a.id AND x.topic_id = ANY($2::int4[])) {NEWEST}"
+            )
+        );
+        assert_eq!(sql.binds(), &[Bind::Int(3), Bind::BigInts(vec![4, 5])]);
+    }
+
+    #[test]
+    fn the_first_entity_drives_and_the_other_entities_and_authors_are_checked() {
+        let filter = ArticleFilter {
+            entities: vec![EntityId(8), EntityId(9)],
+            authors: vec![AuthorId(2)],
+            ..Default::default()
+        };
+        let sql = keyset(&filter, SortOrder::Latest, None);
+        assert_eq!(
+            sql.text(),
+            format!(
+                "{SELECT}, NULL::real AS rank FROM article_entities d JOIN articles a ON a.id = d.article_id WHERE a.pub_status = 'usable' AND d.entity_id = $1 \
+                AND EXISTS (SELECT 1 FROM article_authors x WHERE x.article_id = a.id AND x.author_id = $2) \
+                AND (SELECT count(*) FROM article_entities x WHERE x.article_id = a.id AND x.entity_id = ANY($3)) = $4 {NEWEST}"
+            )
+        );
+        assert_eq!(
+            sql.binds(),
+            &[
+                Bind::BigInt(8),
+                Bind::BigInt(2),
+                Bind::BigInts(vec![9]),
+                Bind::BigInt(1)
+            ]
+        );
+    }
+
+    #[test]
+    fn an_author_drives_by_its_range() {
+        let filter = ArticleFilter {
+            authors: vec![AuthorId(2)],
+            ..Default::default()
+        };
+        let sql = keyset(&filter, SortOrder::Oldest, None);
+        assert_eq!(
+            sql.text(),
+            format!(
+                "{SELECT}, NULL::real AS rank FROM article_authors d JOIN articles a ON a.id = d.article_id WHERE a.pub_status = 'usable' AND d.author_id = $1 ORDER BY d.published_at ASC, d.article_id ASC LIMIT 21"
+            )
+        );
+        assert_eq!(sql.binds(), &[Bind::BigInt(2)]);
+    }
+
+    #[test]
+    fn dates_compare_on_the_driving_range_so_they_are_index_conditions() {
+        let conditions = Conditions {
+            language: Some("en".into()),
+            published_after: Some(time("2022-01-01T00:00:00Z")),
+            published_before: Some(time("2022-02-01T00:00:00Z")),
+            ..Default::default()
+        };
+        let sql = keyset(
+            &ArticleFilter {
+                conditions: conditions.clone(),
+                ..Default::default()
+            },
+            SortOrder::Latest,
+            None,
+        );
+        assert_eq!(
+            sql.text(),
+            format!(
+                "{SELECT}, NULL::real AS rank FROM articles a WHERE a.pub_status = 'usable' AND a.language = $1 AND a.published_at > $2 AND a.published_at < $3 ORDER BY a.published_at DESC, a.id DESC LIMIT 21"
+            )
+        );
+        let window = [
+            Bind::Time(time("2022-01-01T00:00:00Z")),
+            Bind::Time(time("2022-02-01T00:00:00Z")),
+        ];
+        assert_eq!(sql.binds()[1..], window);
+        let sql = keyset(
+            &ArticleFilter {
+                scope_topic: Some(TopicId(3)),
+                conditions,
+                ..Default::default()
+            },
+            SortOrder::Latest,
+            None,
+        );
+        assert_eq!(
+            sql.text(),
+            format!(
+                "{SELECT}, NULL::real AS rank {BY_TOPIC} $1 AND a.language = $2 AND d.published_at > $3 AND d.published_at < $4 {NEWEST}"
+            )
+        );
+        assert_eq!(sql.binds()[2..], window);
+    }
+
+    #[test]
+    fn relevance_ranks_matches_and_continues_below_the_last_rank() {
+        let filter = ArticleFilter {
+            conditions: Conditions {
+                query: Some("Blinken NATO".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let sql = keyset(&filter, SortOrder::Relevance, key(Some(0.5)));
+        let q = "websearch_to_tsquery('english', ";
+        assert_eq!(
+            sql.text(),
+            format!(
+                "{SELECT}, ts_rank(a.search, {q}$1)) AS rank FROM articles a WHERE a.pub_status = 'usable' AND a.search @@ {q}$2) \
+                AND (ts_rank(a.search, {q}$3)), a.id) < ($4, $5) ORDER BY rank DESC, a.id DESC LIMIT 21"
+            )
+        );
+        let text = Bind::Text("Blinken NATO".into());
+        assert_eq!(
+            sql.binds(),
+            &[
+                text.clone(),
+                text.clone(),
+                text,
+                Bind::Real(0.5),
+                Bind::BigInt(7)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_page_reads_the_keyset_rows_then_their_labels_and_rounds_its_fetch_size() {
+        let filter = ArticleFilter::default();
+        let page = |limit| {
+            page_sql(PageRequest {
+                filter: &filter,
+                sort: SortOrder::Latest,
+                after: None,
+                limit,
+            })
+            .text()
+        };
+        let text = page(20);
+        assert!(text.starts_with(&format!(
+            "WITH p AS ({SELECT}, NULL::real AS rank FROM articles a"
+        )));
+        assert!(text.contains("), au AS (SELECT aa.article_id"));
+        assert!(text.ends_with("ORDER BY p.published_at DESC, p.id DESC"));
+        assert_eq!(
+            page(11),
+            page(20),
+            "limits share the statement of their fetch size"
+        );
+        assert!(page(21).contains("LIMIT 51"));
+        assert_ne!(page(20), page(21));
+    }
+}
