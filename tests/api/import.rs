@@ -215,3 +215,31 @@ async fn keys_are_created_listed_and_revoked_from_the_command_line() {
     let (ok, _) = dateline(&app, &["keys", "revoke", &key[..10]]).await;
     assert!(!ok, "revoking twice is an error");
 }
+
+#[actix_web::test]
+async fn an_import_line_with_a_bad_date_says_that_rfc_3339_is_expected() {
+    let app = TestApp::empty().await;
+    let dir = std::env::temp_dir().join(format!("dateline-import-date-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("dates.ndjson");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"headline": "Good", "url": "https://example.com/good", "published_at": "1987-03-02T10:00:00Z"}"#,
+            "\n",
+            r#"{"headline": "Bad", "url": "https://example.com/bad", "published_at": " 2-MAR-1987 10:00:00.00"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let (ok, output) = dateline(&app, &["import", file.to_str().unwrap()]).await;
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(!ok, "{output}");
+    let line = output
+        .lines()
+        .find(|l| l.contains("dates.ndjson:2:"))
+        .unwrap_or_else(|| panic!("{output}"));
+    assert!(line.contains("published_at"), "{line}");
+    assert!(line.contains("RFC 3339"), "{line}");
+    assert!(output.contains("1 created"), "{output}");
+}

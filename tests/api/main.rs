@@ -9,6 +9,7 @@ mod errors;
 mod harness;
 mod health;
 mod import;
+mod ingest;
 mod openapi;
 mod topics;
 mod writes;
