@@ -73,44 +73,20 @@ impl LocalPostgres {
         Ok(cluster)
     }
 
-    /// A cluster in a fresh temporary directory that stops and disappears once this process exits,
-    /// however it exits: a watchdog process waits for ours to end, then stops the server and
-    /// removes the directory. For test runs.
-    pub fn throwaway() -> Result<Self, String> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or_default();
-        let top = std::env::temp_dir().join(format!("dateline-pg-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&top)
-            .map_err(|e| format!("cannot create {}: {e}", top.display()))?;
-        let mut cluster = Self::start(&top.join("data"))?;
-        let pg_ctl = cluster.bindir.join("pg_ctl");
-        let stop = if is_root() {
-            format!(
-                "runuser -u {SUPERUSER} -- \"{}\" -D \"$1\" -m immediate stop",
-                pg_ctl.display()
-            )
+    /// The command line that runs one of the server's tools as the cluster's owner (through
+    /// `runuser` when we are root), for a script that outlives this process.
+    pub fn tool_command(&self, tool: &str) -> String {
+        let program = self.bindir.join(tool);
+        if is_root() {
+            format!("runuser -u {SUPERUSER} -- \"{}\"", program.display())
         } else {
-            format!("\"{}\" -D \"$1\" -m immediate stop", pg_ctl.display())
-        };
-        let script = format!(
-            "while kill -0 \"$0\" 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf \"$2\""
-        );
-        Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .arg(std::process::id().to_string())
-            .arg(&cluster.data_dir)
-            .arg(&top)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start the cluster's watchdog: {e}"))?;
-        // The watchdog owns the shutdown now.
-        cluster.started_here = false;
-        Ok(cluster)
+            format!("\"{}\"", program.display())
+        }
+    }
+
+    /// Leaves the server running when this value is dropped: something else owns its shutdown.
+    pub fn leave_running(&mut self) {
+        self.started_here = false;
     }
 
     /// A connection URL for `database` on this cluster's socket.

@@ -72,8 +72,9 @@ impl ApiError {
         }
     }
 
-    pub fn not_found(what: &str, key: &str) -> Self {
-        Self::NotFound(format!("{what} `{key}` not found"))
+    /// `{what} `{key}` not found`, worded where every read's 404 is (`QueryError`).
+    pub fn not_found(what: &'static str, key: &str) -> Self {
+        QueryError::not_found(what, key).into()
     }
 }
 

@@ -76,7 +76,7 @@ fn server() -> &'static Server {
 fn start_server() -> Result<Server, String> {
     let target = match std::env::var("DATABASE_URL") {
         Ok(base) => Target::Url(url::Url::parse(&base).map_err(|e| format!("DATABASE_URL: {e}"))?),
-        Err(_) => Target::Local(LocalPostgres::throwaway()?),
+        Err(_) => Target::Local(crate::throwaway_pg::throwaway()?),
     };
     let url_for = |db: &str| target.url_for(db);
     let template = format!("dateline_template_{}", migrations_digest());

@@ -12,4 +12,5 @@ mod import;
 mod ingest;
 mod openapi;
 mod topics;
+mod throwaway_pg;
 mod writes;
