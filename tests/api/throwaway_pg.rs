@@ -15,7 +15,10 @@ pub fn throwaway() -> Result<LocalPostgres, String> {
     let top = std::env::temp_dir().join(format!("dateline-pg-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&top).map_err(|e| format!("cannot create {}: {e}", top.display()))?;
     let mut cluster = LocalPostgres::start(&top.join("data"))?;
-    let stop = format!("{} -D \"$1\" -m immediate stop", cluster.tool_command("pg_ctl"));
+    let stop = format!(
+        "{} -D \"$1\" -m immediate stop",
+        cluster.tool_command("pg_ctl")
+    );
     let script = format!(
         "while kill -0 \"$0\" 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf \"$2\""
     );
