@@ -49,6 +49,11 @@ pub struct ArticleListParams {
     /// Only articles published strictly before this instant (RFC 3339).
     #[param(value_type = Option<chrono::DateTime<chrono::Utc>>, example = "2022-02-01T00:00:00Z")]
     pub published_before: Option<String>,
+    /// Only articles changed (created, updated or re-published) strictly after this instant
+    /// (RFC 3339); the order stays the list's. With `sort=oldest`, a mirror's way to fetch what
+    /// changed since its last sync.
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>, example = "2022-01-26T00:00:00Z")]
+    pub updated_since: Option<String>,
     /// Full-text search in PostgreSQL `websearch_to_tsquery` syntax: `"quoted phrase"`, `or`, `-word`.
     #[param(max_length = 500, pattern = "^[^\\x00]*$", example = "Blinken NATO")]
     pub q: Option<String>,
@@ -154,6 +159,7 @@ impl ArticleQuery {
         let conditions = Conditions {
             published_after: time("published_after", params.published_after.as_deref())?,
             published_before: time("published_before", params.published_before.as_deref())?,
+            updated_since: time("updated_since", params.updated_since.as_deref())?,
             language: params
                 .language
                 .as_deref()

@@ -49,6 +49,9 @@ pub struct Conditions {
     /// Published strictly before this instant.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published_before: Option<DateTime<Utc>>,
+    /// Changed strictly after this instant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_since: Option<DateTime<Utc>>,
     /// Full text, in `websearch_to_tsquery` syntax.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
@@ -533,6 +536,9 @@ fn column_conditions(c: &Conditions, time: &str) -> Vec<Sql> {
     if let Some(t) = c.published_before {
         compare(format!("{time} < "), Bind::Time(t));
     }
+    if let Some(t) = c.updated_since {
+        compare("a.updated_at > ".to_owned(), Bind::Time(t));
+    }
     if let Some(q) = &c.query {
         let mut sql = Sql::new("a.search @@ ");
         sql.append(tsquery(q));
@@ -759,6 +765,27 @@ mod tests {
             )
         );
         assert_eq!(sql.binds()[2..], window);
+    }
+
+    #[test]
+    fn updated_since_checks_the_article_row_and_keeps_the_order() {
+        let filter = ArticleFilter {
+            scope_topic: Some(TopicId(3)),
+            conditions: Conditions {
+                updated_since: Some(time("2022-01-26T00:00:00Z")),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let sql = keyset(&filter, SortOrder::Latest, None);
+        assert_eq!(
+            sql.text(),
+            format!("{SELECT}, NULL::real AS rank {BY_TOPIC} $1 AND a.updated_at > $2 {NEWEST}")
+        );
+        assert_eq!(
+            sql.binds(),
+            &[Bind::Int(3), Bind::Time(time("2022-01-26T00:00:00Z"))]
+        );
     }
 
     #[test]

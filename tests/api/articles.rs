@@ -508,3 +508,85 @@ async fn every_combination_of_filters_answers_alike_prepared_or_not() {
         "seed found in {seed_found} lists"
     );
 }
+
+#[actix_web::test]
+async fn updated_since_lists_what_changed_after_an_instant_in_the_list_order() {
+    let app = TestApp::with_demo().await;
+    app.sql("UPDATE articles SET updated_at = '2020-01-01T00:00:00Z'")
+        .await;
+    app.sql(&format!(
+        "UPDATE articles SET updated_at = '2024-06-01T12:00:00Z' WHERE slug = '{SEED}'"
+    ))
+    .await;
+    app.sql(
+        "UPDATE articles SET updated_at = '2024-06-02T12:00:00Z' WHERE id IN \
+         (SELECT id FROM articles WHERE slug <> 'us-formally-rejects-russias-top-security-demands' ORDER BY published_at DESC LIMIT 3)",
+    )
+    .await;
+    let changed = app
+        .get("/v1/articles?updated_since=2024-06-01T00:00:00Z")
+        .await
+        .json();
+    let listed = slugs(&changed);
+    assert_eq!(listed.len(), 4, "{listed:?}");
+    assert!(listed.contains(&SEED.to_owned()));
+    let dates: Vec<&str> = changed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["published_at"].as_str().unwrap())
+        .collect();
+    let mut newest_first = dates.clone();
+    newest_first.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dates, newest_first, "the order stays newest first");
+    // Exclusive: an article changed at exactly the instant is not after it.
+    let after_seed = app
+        .get("/v1/articles?updated_since=2024-06-01T12:00:00Z")
+        .await
+        .json();
+    assert_eq!(slugs(&after_seed).len(), 3);
+    assert!(!slugs(&after_seed).contains(&SEED.to_owned()));
+    // On a nested list too, and combined with another filter.
+    let by_topic = app
+        .get("/v1/topics/diplomacy/articles?updated_since=2024-06-01T00:00:00Z&language=en")
+        .await
+        .json();
+    let in_topic = slugs(&by_topic);
+    assert!(in_topic.contains(&SEED.to_owned()), "{in_topic:?}");
+    assert!(in_topic.iter().all(|s| listed.contains(s)), "{in_topic:?}");
+    assert!(in_topic.len() < listed.len());
+    app.get("/v1/articles?updated_since=yesterday")
+        .await
+        .problem(400)["param"]
+        .as_str()
+        .map(|p| assert_eq!(p, "updated_since"))
+        .expect("the parameter is named");
+}
+
+#[actix_web::test]
+async fn a_cursor_issued_for_one_updated_since_is_refused_for_another() {
+    let app = TestApp::with_demo().await;
+    let first = app
+        .get("/v1/articles?updated_since=2000-01-01T00:00:00Z&limit=5")
+        .await
+        .json();
+    let cursor = first["next_cursor"].as_str().expect("more than one page");
+    let same = app
+        .get(&format!(
+            "/v1/articles?updated_since=2000-01-01T00:00:00Z&limit=5&cursor={cursor}"
+        ))
+        .await;
+    assert_eq!(same.status, 200);
+    let other = app
+        .get(&format!(
+            "/v1/articles?updated_since=2001-01-01T00:00:00Z&limit=5&cursor={cursor}"
+        ))
+        .await
+        .problem(400);
+    assert_eq!(other["param"], "cursor");
+    let none = app
+        .get(&format!("/v1/articles?limit=5&cursor={cursor}"))
+        .await
+        .problem(400);
+    assert_eq!(none["param"], "cursor");
+}
