@@ -24,6 +24,8 @@ use crate::vocab::SortOrder;
 /// How many `topic` or `entity` values one request may combine.
 const MAX_FILTER_VALUES: usize = 10;
 const MAX_QUERY_CHARS: usize = 500;
+/// The longest `source` an article can have.
+const MAX_SOURCE_CHARS: usize = 200;
 
 /// Filters, order and paging shared by every article list, as the query string carries them.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -40,6 +42,11 @@ pub struct ArticleListParams {
     #[serde(default)]
     #[param(max_items = 10, example = json!(["antony-blinken"]))]
     pub entity: Vec<String>,
+    /// Publisher or wire service, exactly as articles carry it (e.g. `TURAN`); repeat for any of
+    /// several.
+    #[serde(default)]
+    #[param(max_items = 10, example = json!(["TURAN"]))]
+    pub source: Vec<String>,
     /// BCP 47 language tag, e.g. `en`.
     #[param(pattern = "^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$", example = "en")]
     pub language: Option<String>,
@@ -160,6 +167,7 @@ impl ArticleQuery {
             published_after: time("published_after", params.published_after.as_deref())?,
             published_before: time("published_before", params.published_before.as_deref())?,
             updated_since: time("updated_since", params.updated_since.as_deref())?,
+            sources: sources(params.source)?,
             language: params
                 .language
                 .as_deref()
@@ -290,6 +298,23 @@ fn slugs(param: &'static str, mut values: Vec<String>) -> Result<Vec<String>, Qu
         ));
     }
     values.iter().try_for_each(|s| check_slug(param, s))?;
+    Ok(values)
+}
+
+/// The values of `source`, sorted and deduplicated; each checked like free text.
+fn sources(mut values: Vec<String>) -> Result<Vec<String>, QueryError> {
+    values.retain(|v| !v.trim().is_empty());
+    values.sort();
+    values.dedup();
+    if values.len() > MAX_FILTER_VALUES {
+        return Err(QueryError::bad_parameter(
+            "source",
+            format!("at most {MAX_FILTER_VALUES} values"),
+        ));
+    }
+    for value in &values {
+        text_param("source", Some(value), MAX_SOURCE_CHARS)?;
+    }
     Ok(values)
 }
 

@@ -49,6 +49,9 @@ pub struct Conditions {
     /// Published strictly before this instant.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published_before: Option<DateTime<Utc>>,
+    /// Any of these sources.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
     /// Changed strictly after this instant.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_since: Option<DateTime<Utc>>,
@@ -521,23 +524,28 @@ fn link_conditions(filter: &ArticleFilter, driver: Driver) -> Vec<Sql> {
 /// The filters on the article's own columns; dates compare on `time`, the driver's copy of
 /// `published_at`, so that they are index conditions.
 fn column_conditions(c: &Conditions, time: &str) -> Vec<Sql> {
-    let mut conditions = Vec::new();
-    let mut compare = |text: String, value: Bind| {
-        let mut sql = Sql::new(&text);
+    let compare = |text: &str, value: Bind| {
+        let mut sql = Sql::new(text);
         sql.bind(value);
-        conditions.push(sql);
+        sql
     };
+    let mut conditions = Vec::new();
     if let Some(language) = &c.language {
-        compare("a.language = ".to_owned(), Bind::Text(language.clone()));
+        conditions.push(compare("a.language = ", Bind::Text(language.clone())));
     }
     if let Some(t) = c.published_after {
-        compare(format!("{time} > "), Bind::Time(t));
+        conditions.push(compare(&format!("{time} > "), Bind::Time(t)));
     }
     if let Some(t) = c.published_before {
-        compare(format!("{time} < "), Bind::Time(t));
+        conditions.push(compare(&format!("{time} < "), Bind::Time(t)));
+    }
+    if !c.sources.is_empty() {
+        let mut sql = compare("a.source = ANY(", Bind::Texts(c.sources.clone()));
+        sql.push(")");
+        conditions.push(sql);
     }
     if let Some(t) = c.updated_since {
-        compare("a.updated_at > ".to_owned(), Bind::Time(t));
+        conditions.push(compare("a.updated_at > ", Bind::Time(t)));
     }
     if let Some(q) = &c.query {
         let mut sql = Sql::new("a.search @@ ");
@@ -785,6 +793,28 @@ mod tests {
         assert_eq!(
             sql.binds(),
             &[Bind::Int(3), Bind::Time(time("2022-01-26T00:00:00Z"))]
+        );
+    }
+
+    #[test]
+    fn sources_are_any_of_on_the_article_row() {
+        let filter = ArticleFilter {
+            conditions: Conditions {
+                sources: vec!["AP".into(), "TURAN".into()],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let sql = keyset(&filter, SortOrder::Latest, None);
+        assert_eq!(
+            sql.text(),
+            format!(
+                "{SELECT}, NULL::real AS rank FROM articles a WHERE a.pub_status = 'usable' AND a.source = ANY($1) ORDER BY a.published_at DESC, a.id DESC LIMIT 21"
+            )
+        );
+        assert_eq!(
+            sql.binds(),
+            &[Bind::Texts(vec!["AP".into(), "TURAN".into()])]
         );
     }
 

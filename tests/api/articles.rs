@@ -590,3 +590,62 @@ async fn a_cursor_issued_for_one_updated_since_is_refused_for_another() {
         .problem(400);
     assert_eq!(none["param"], "cursor");
 }
+
+#[actix_web::test]
+async fn source_filters_by_any_of_the_publishers_named() {
+    let app = TestApp::with_demo().await;
+    let turan = app.get("/v1/articles?source=TURAN&limit=100").await.json();
+    let listed = slugs(&turan);
+    assert!(listed.contains(&SEED.to_owned()));
+    assert!(
+        turan["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["source"] == "TURAN")
+    );
+    let turan_count = app
+        .count("SELECT count(*) AS n FROM articles WHERE source = 'TURAN'")
+        .await;
+    assert_eq!(listed.len() as i64, turan_count);
+    // Any of several, in any order, with repeats.
+    let both = app
+        .get("/v1/articles?source=HuffPost&source=TURAN&source=HuffPost&limit=100")
+        .await
+        .json();
+    let sources: std::collections::HashSet<&str> = both["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["HuffPost", "TURAN"].into_iter().collect());
+    // Exact: another spelling names another source.
+    assert!(
+        app.get("/v1/articles?source=turan").await.json()["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // On a nested list, with its cursor tied to the sources.
+    let first = app
+        .get("/v1/authors/alex-raufoglu/articles?source=TURAN&limit=1")
+        .await
+        .json();
+    assert_eq!(slugs(&first), [SEED]);
+    let page = app.get("/v1/articles?source=HuffPost&limit=5").await.json();
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let refused = app
+        .get(&format!(
+            "/v1/articles?source=TURAN&limit=5&cursor={cursor}"
+        ))
+        .await
+        .problem(400);
+    assert_eq!(refused["param"], "cursor");
+    let eleven: String = (0..11).map(|i| format!("source=s{i}&")).collect();
+    let too_many = app
+        .get(&format!("/v1/articles?{eleven}"))
+        .await
+        .problem(400);
+    assert_eq!(too_many["param"], "source");
+}
