@@ -16,9 +16,30 @@ use utoipa::ToSchema;
 #[error("unknown value `{0}`")]
 pub struct UnknownValue(pub String);
 
-/// Gives a lower-case enum its text form, its parser, and its diesel mapping to a `text` column.
+/// Declares a lower-case enum with its text form, its parser, its serde and OpenAPI forms, and
+/// its diesel mapping to a `text` column. Each variant's text is written once, here.
 macro_rules! text_enum {
-    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    (
+        $(#[$meta:meta])*
+        pub enum $ty:ident {
+            $($(#[$variant_meta:meta])* $variant:ident = $text:literal,)+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, AsExpression,
+            FromSqlRow,
+        )]
+        // The texts are the variants' names in lower case; the unit tests hold them to that.
+        #[serde(rename_all = "lowercase")]
+        #[diesel(sql_type = Text)]
+        pub enum $ty {
+            $(
+                $(#[$variant_meta])*
+                $variant,
+            )+
+        }
+
         impl $ty {
             /// Every value, in declaration order.
             pub const ALL: &'static [$ty] = &[$(Self::$variant),+];
@@ -32,7 +53,8 @@ macro_rules! text_enum {
 
             /// The values as a sentence fragment for error messages: "`a`, `b` or `c`".
             pub fn choices() -> String {
-                let quoted: Vec<String> = Self::ALL.iter().map(|v| format!("`{}`", v.as_str())).collect();
+                let quoted: Vec<String> =
+                    Self::ALL.iter().map(|v| format!("`{}`", v.as_str())).collect();
                 match quoted.split_last() {
                     Some((last, [])) => last.clone(),
                     Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
@@ -74,134 +96,68 @@ macro_rules! text_enum {
     };
 }
 
-/// What kind of thing an entity is.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    AsExpression,
-    FromSqlRow,
-)]
-#[serde(rename_all = "lowercase")]
-#[diesel(sql_type = Text)]
-pub enum EntityKind {
-    /// A person.
-    Person,
-    /// A company, government body, party, agency or other organisation.
-    Organisation,
-    /// A country, region, city or other place.
-    Place,
-    /// A named event: a summit, a war, an election.
-    Event,
-    /// Anything else with a name.
-    Other,
+text_enum! {
+    /// What kind of thing an entity is.
+    pub enum EntityKind {
+        /// A person.
+        Person = "person",
+        /// A company, government body, party, agency or other organisation.
+        Organisation = "organisation",
+        /// A country, region, city or other place.
+        Place = "place",
+        /// A named event: a summit, a war, an election.
+        Event = "event",
+        /// Anything else with a name.
+        Other = "other",
+    }
 }
 
-text_enum!(EntityKind {
-    Person => "person",
-    Organisation => "organisation",
-    Place => "place",
-    Event => "event",
-    Other => "other",
-});
-
-/// How an article relates to an entity.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    AsExpression,
-    FromSqlRow,
-)]
-#[serde(rename_all = "lowercase")]
-#[diesel(sql_type = Text)]
-pub enum EntityRel {
-    /// The entity is a subject of the article.
-    About,
-    /// The article names the entity in passing.
-    Mentions,
+text_enum! {
+    /// How an article relates to an entity.
+    pub enum EntityRel {
+        /// The entity is a subject of the article.
+        About = "about",
+        /// The article names the entity in passing.
+        Mentions = "mentions",
+    }
 }
 
-text_enum!(EntityRel {
-    About => "about",
-    Mentions => "mentions",
-});
-
-/// IPTC ninjs publication status.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    AsExpression,
-    FromSqlRow,
-)]
-#[serde(rename_all = "lowercase")]
-#[diesel(sql_type = Text)]
-pub enum PubStatus {
-    /// Published and listable.
-    Usable,
-    /// Held back; not served.
-    Withheld,
-    /// Withdrawn; not served.
-    Canceled,
+text_enum! {
+    /// IPTC ninjs publication status.
+    pub enum PubStatus {
+        /// Published and listable.
+        Usable = "usable",
+        /// Held back; not served.
+        Withheld = "withheld",
+        /// Withdrawn; not served.
+        Canceled = "canceled",
+    }
 }
 
-text_enum!(PubStatus {
-    Usable => "usable",
-    Withheld => "withheld",
-    Canceled => "canceled",
-});
-
-/// Order of an article list.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SortOrder {
-    /// Newest first.
-    #[default]
-    Latest,
-    /// Oldest first.
-    Oldest,
-    /// Best full-text match first; needs `q`.
-    Relevance,
+text_enum! {
+    /// Order of an article list.
+    #[derive(Default)]
+    pub enum SortOrder {
+        /// Newest first.
+        #[default]
+        Latest = "latest",
+        /// Oldest first.
+        Oldest = "oldest",
+        /// Best full-text match first; needs `q`.
+        Relevance = "relevance",
+    }
 }
 
-text_enum!(SortOrder {
-    Latest => "latest",
-    Oldest => "oldest",
-    Relevance => "relevance",
-});
-
-/// What an API key may do. Reads need no key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
-pub enum Scope {
-    /// Create, update and withdraw articles, authors, entities and topics.
-    Write,
-    /// Manage keys.
-    Admin,
+text_enum! {
+    /// What an API key may do. Reads need no key.
+    #[derive(clap::ValueEnum)]
+    pub enum Scope {
+        /// Create, update and withdraw articles, authors, entities and topics.
+        Write = "write",
+        /// Manage keys.
+        Admin = "admin",
+    }
 }
-
-text_enum!(Scope {
-    Write => "write",
-    Admin => "admin",
-});
 
 #[cfg(test)]
 mod tests {
@@ -218,6 +174,16 @@ mod tests {
         }
         for status in PubStatus::ALL {
             assert_eq!(status.as_str().parse::<PubStatus>(), Ok(*status));
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::json!(status.as_str())
+            );
+        }
+        for sort in SortOrder::ALL {
+            assert_eq!(
+                serde_json::to_value(sort).unwrap(),
+                serde_json::json!(sort.as_str())
+            );
         }
         assert!("Person".parse::<EntityKind>().is_err());
         assert_eq!(

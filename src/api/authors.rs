@@ -8,10 +8,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::articles::{ArticleSummary, article_page};
 use super::auth::WriteKey;
+use super::by_slug::{SlugListRequest, delete_by_slug, find_by_slug, slug_page};
 use super::error::{ApiError, AuthorWriteErrors, ItemErrors, ListErrors};
 use super::pagination::Page;
 use super::params::{QueryParams, parse_json};
-use super::slug_list::{SlugListRequest, slug_page};
 use crate::db::DbPool;
 use crate::queries::article_list::{ArticleListParams, ListScope};
 use crate::queries::params::{DEFAULT_LIMIT, MAX_PREFIX_CHARS, check_slug, text_param};
@@ -106,12 +106,7 @@ pub async fn get_author(
     pool: web::Data<DbPool>,
     path: web::Path<String>,
 ) -> Result<web::Json<Author>, ApiError> {
-    let slug = path.into_inner();
-    check_slug("author", &slug)?;
-    let mut conn = pool.get().await?;
-    let row = store::find_author(&mut conn, &slug)
-        .await?
-        .ok_or_else(|| ApiError::not_found("author", &slug))?;
+    let row = find_by_slug(&pool, "author", &path, store::find_author).await?;
     Ok(web::Json(row.into()))
 }
 
@@ -131,8 +126,7 @@ pub async fn list_author_articles(
     path: web::Path<String>,
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = path.into_inner();
-    article_page(&req, &pool, ListScope::Author(slug), params.0).await
+    article_page(&req, &pool, ListScope::Author(path.into_inner()), params.0).await
 }
 
 /// An author to create or update.
@@ -248,11 +242,5 @@ pub async fn delete_author(
     pool: web::Data<DbPool>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = path.into_inner();
-    check_slug("author", &slug)?;
-    let mut conn = pool.get().await?;
-    match store::delete_author(&mut conn, &slug).await? {
-        0 => Err(ApiError::not_found("author", &slug)),
-        _ => Ok(HttpResponse::NoContent().finish()),
-    }
+    delete_by_slug(&pool, "author", &path, store::delete_author).await
 }

@@ -8,10 +8,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::articles::{ArticleSummary, article_page};
 use super::auth::WriteKey;
+use super::by_slug::{SlugListRequest, delete_by_slug, find_by_slug, slug_page};
 use super::error::{ApiError, EntityWriteErrors, ItemErrors, ListErrors};
 use super::pagination::Page;
 use super::params::{QueryParams, parse_json};
-use super::slug_list::{SlugListRequest, slug_page};
 use crate::db::DbPool;
 use crate::queries::article_list::{ArticleListParams, ListScope};
 use crate::queries::params::{DEFAULT_LIMIT, MAX_PREFIX_CHARS, check_slug, text_param};
@@ -127,12 +127,7 @@ pub async fn get_entity(
     pool: web::Data<DbPool>,
     path: web::Path<String>,
 ) -> Result<web::Json<Entity>, ApiError> {
-    let slug = path.into_inner();
-    check_slug("entity", &slug)?;
-    let mut conn = pool.get().await?;
-    let row = store::find_entity(&mut conn, &slug)
-        .await?
-        .ok_or_else(|| ApiError::not_found("entity", &slug))?;
+    let row = find_by_slug(&pool, "entity", &path, store::find_entity).await?;
     Ok(web::Json(row.into()))
 }
 
@@ -152,8 +147,7 @@ pub async fn list_entity_articles(
     path: web::Path<String>,
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = path.into_inner();
-    article_page(&req, &pool, ListScope::Entity(slug), params.0).await
+    article_page(&req, &pool, ListScope::Entity(path.into_inner()), params.0).await
 }
 
 /// An entity to create or update.
@@ -300,11 +294,5 @@ pub async fn delete_entity(
     pool: web::Data<DbPool>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = path.into_inner();
-    check_slug("entity", &slug)?;
-    let mut conn = pool.get().await?;
-    match store::delete_entity(&mut conn, &slug).await? {
-        0 => Err(ApiError::not_found("entity", &slug)),
-        _ => Ok(HttpResponse::NoContent().finish()),
-    }
+    delete_by_slug(&pool, "entity", &path, store::delete_entity).await
 }

@@ -285,126 +285,24 @@ pub fn problem_for_bare_errors<B: MessageBody + 'static>(
     Ok(ErrorHandlerResponse::Response(res))
 }
 
-/// Error responses of an operation on one resource, for the OpenAPI document.
-#[derive(utoipa::IntoResponses)]
-pub enum ItemErrors {
-    #[response(
-        status = 404,
-        description = "Nothing with this id or slug",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-    #[response(
-        status = 503,
-        description = "The database is unavailable; retry after `Retry-After` seconds",
-        content_type = "application/problem+json"
-    )]
-    Unavailable(Problem),
-    #[response(
-        status = 500,
-        description = "An unexpected error",
-        content_type = "application/problem+json"
-    )]
-    Internal(Problem),
-}
-
-/// Error responses of reading one article, for the OpenAPI document.
-#[derive(utoipa::IntoResponses)]
-pub enum ArticleErrors {
-    #[response(
-        status = 404,
-        description = "No article with this id or slug",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-    #[response(
-        status = 410,
-        description = "The article was withdrawn",
-        content_type = "application/problem+json"
-    )]
-    Gone(Problem),
-    #[response(
-        status = 503,
-        description = "The database is unavailable; retry after `Retry-After` seconds",
-        content_type = "application/problem+json"
-    )]
-    Unavailable(Problem),
-    #[response(
-        status = 500,
-        description = "An unexpected error",
-        content_type = "application/problem+json"
-    )]
-    Internal(Problem),
-}
-
-/// Error responses of a list, for the OpenAPI document.
-#[derive(utoipa::IntoResponses)]
-pub enum ListErrors {
-    #[response(
-        status = 400,
-        description = "A malformed parameter, cursor or query string",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem),
-    #[response(
-        status = 404,
-        description = "An unknown slug in the path or in the filters",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-    #[response(
-        status = 503,
-        description = "The database is unavailable; retry after `Retry-After` seconds",
-        content_type = "application/problem+json"
-    )]
-    Unavailable(Problem),
-    #[response(
-        status = 500,
-        description = "An unexpected error",
-        content_type = "application/problem+json"
-    )]
-    Internal(Problem),
-}
-
-/// Declares the error responses of a resource's writes, for the OpenAPI document: the same
-/// statuses for every resource, each described in that resource's terms.
-macro_rules! write_errors {
-    ($(#[$doc:meta])* $name:ident {
-        not_found: $not_found:literal,
-        conflict: $conflict:literal
-        $(, gone: $gone:literal)? $(,)?
-    }) => {
+/// Declares an operation's error responses for the OpenAPI document: each `status Variant:
+/// "description"` (with `headers(…)` where the response sends some), then the 503 and 500 that
+/// every operation that reaches the database may answer. All are problem documents.
+macro_rules! problem_responses {
+    (
+        $(#[$doc:meta])*
+        $name:ident {
+            $($status:literal $variant:ident: $description:literal $(headers $headers:tt)?,)*
+        }
+    ) => {
         $(#[$doc])*
         #[derive(utoipa::IntoResponses)]
         pub enum $name {
-            #[response(status = 400, description = "A malformed body, path or header",
-                content_type = "application/problem+json")]
-            BadRequest(Problem),
-            #[response(status = 401, description = "No API key, or an unknown or revoked one",
-                content_type = "application/problem+json",
-                headers(("WWW-Authenticate" = String, description = "`Bearer`")))]
-            Unauthorized(Problem),
-            #[response(status = 403, description = "The API key lacks the `write` scope",
-                content_type = "application/problem+json")]
-            Forbidden(Problem),
-            #[response(status = 404, description = $not_found, content_type = "application/problem+json")]
-            NotFound(Problem),
-            #[response(status = 409, description = $conflict, content_type = "application/problem+json")]
-            Conflict(Problem),
             $(
-                #[response(status = 410, description = $gone, content_type = "application/problem+json")]
-                Gone(Problem),
-            )?
-            #[response(status = 413, description = "The body is too large",
-                content_type = "application/problem+json")]
-            PayloadTooLarge(Problem),
-            #[response(status = 415, description = "The body is not JSON",
-                content_type = "application/problem+json")]
-            UnsupportedMediaType(Problem),
-            #[response(status = 422,
-                description = "The body breaks the rules: `errors` lists each `{field, message}`",
-                content_type = "application/problem+json")]
-            Unprocessable(Problem),
+                #[response(status = $status, description = $description,
+                    content_type = "application/problem+json" $(, headers $headers)?)]
+                $variant(Problem),
+            )*
             #[response(status = 503,
                 description = "The database is unavailable; retry after `Retry-After` seconds",
                 content_type = "application/problem+json")]
@@ -416,8 +314,62 @@ macro_rules! write_errors {
     };
 }
 
+problem_responses! {
+    /// Error responses of reading one author, entity or topic.
+    ItemErrors {
+        404 NotFound: "Nothing with this id or slug",
+    }
+}
+
+problem_responses! {
+    /// Error responses of reading one article.
+    ArticleErrors {
+        404 NotFound: "No article with this id or slug",
+        410 Gone: "The article was withdrawn",
+    }
+}
+
+problem_responses! {
+    /// Error responses of a list.
+    ListErrors {
+        400 BadRequest: "A malformed parameter, cursor or query string",
+        404 NotFound: "An unknown slug in the path or in the filters",
+    }
+}
+
+problem_responses! {
+    /// Error responses of the readiness probe.
+    ProbeErrors {}
+}
+
+/// Declares the error responses of a resource's writes: the same statuses for every resource,
+/// each described in that resource's terms.
+macro_rules! write_errors {
+    ($(#[$doc:meta])* $name:ident {
+        not_found: $not_found:literal,
+        conflict: $conflict:literal
+        $(, gone: $gone:literal)? $(,)?
+    }) => {
+        problem_responses! {
+            $(#[$doc])*
+            $name {
+                400 BadRequest: "A malformed body, path or header",
+                401 Unauthorized: "No API key, or an unknown or revoked one"
+                    headers(("WWW-Authenticate" = String, description = "`Bearer`")),
+                403 Forbidden: "The API key lacks the `write` scope",
+                404 NotFound: $not_found,
+                409 Conflict: $conflict,
+                $(410 Gone: $gone,)?
+                413 PayloadTooLarge: "The body is too large",
+                415 UnsupportedMediaType: "The body is not JSON",
+                422 Unprocessable: "The body breaks the rules: `errors` lists each `{field, message}`",
+            }
+        }
+    };
+}
+
 write_errors!(
-    /// Error responses of an article write, for the OpenAPI document.
+    /// Error responses of an article write.
     ArticleWriteErrors {
         not_found: "No article with this id or slug",
         conflict: "Another article already has this `url` or `source` + `external_id`",
@@ -426,7 +378,7 @@ write_errors!(
 );
 
 write_errors!(
-    /// Error responses of an author write, for the OpenAPI document.
+    /// Error responses of an author write.
     AuthorWriteErrors {
         not_found: "No author with this slug",
         conflict: "The slug is taken, or (on delete) the author still has bylines",
@@ -434,7 +386,7 @@ write_errors!(
 );
 
 write_errors!(
-    /// Error responses of an entity write, for the OpenAPI document.
+    /// Error responses of an entity write.
     EntityWriteErrors {
         not_found: "No entity with this slug",
         conflict: "The slug or Wikidata id is taken, or (on delete) articles still link to the entity",
@@ -442,26 +394,9 @@ write_errors!(
 );
 
 write_errors!(
-    /// Error responses of a topic write, for the OpenAPI document.
+    /// Error responses of a topic write.
     TopicWriteErrors {
         not_found: "No topic with this slug",
         conflict: "The slug or IPTC code is taken, or (on delete) the topic still has subtopics or articles",
     }
 );
-
-/// Error responses of the readiness probe, for the OpenAPI document.
-#[derive(utoipa::IntoResponses)]
-pub enum ProbeErrors {
-    #[response(
-        status = 503,
-        description = "The database is unavailable",
-        content_type = "application/problem+json"
-    )]
-    Unavailable(Problem),
-    #[response(
-        status = 500,
-        description = "An unexpected error",
-        content_type = "application/problem+json"
-    )]
-    Internal(Problem),
-}

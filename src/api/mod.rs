@@ -9,6 +9,7 @@ pub mod article_writes;
 pub mod articles;
 pub mod auth;
 pub mod authors;
+pub mod by_slug;
 pub mod cache;
 pub mod docs;
 pub mod entities;
@@ -16,7 +17,6 @@ pub mod error;
 pub mod health;
 pub mod pagination;
 pub mod params;
-pub mod slug_list;
 pub mod topics;
 
 use std::collections::HashMap;

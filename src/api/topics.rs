@@ -8,10 +8,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::articles::{ArticleSummary, article_page};
 use super::auth::WriteKey;
+use super::by_slug::{SlugListRequest, delete_by_slug, slug_page};
 use super::error::{ApiError, ItemErrors, ListErrors, TopicWriteErrors};
 use super::pagination::Page;
 use super::params::{QueryParams, TopicRef, parse_json};
-use super::slug_list::{SlugListRequest, slug_page};
 use crate::db::DbPool;
 use crate::queries::article_list::{ArticleListParams, ListScope};
 use crate::queries::params::{MAX_LIMIT, check_slug};
@@ -138,17 +138,9 @@ pub async fn get_topic(
     pool: web::Data<DbPool>,
     path: web::Path<String>,
 ) -> Result<web::Json<TopicDetail>, ApiError> {
-    let slug = path.into_inner();
-    check_slug("topic", &slug)?;
+    check_slug("topic", &path)?;
     let mut conn = pool.get().await?;
-    let row = store::find_topic(&mut conn, &slug)
-        .await?
-        .ok_or_else(|| ApiError::not_found("topic", &slug))?;
-    let children = store::children(&mut conn, row.id).await?;
-    Ok(web::Json(TopicDetail {
-        topic: row.into(),
-        children: children.into_iter().map(TopicRef::from).collect(),
-    }))
+    Ok(web::Json(topic_view(&mut conn, &path).await?))
 }
 
 /// The latest articles on a topic or any of its descendants; takes every article-list parameter.
@@ -169,8 +161,7 @@ pub async fn list_topic_articles(
     path: web::Path<String>,
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = path.into_inner();
-    article_page(&req, &pool, ListScope::Topic(slug), params.0).await
+    article_page(&req, &pool, ListScope::Topic(path.into_inner()), params.0).await
 }
 
 /// A topic to create or update.
@@ -344,11 +335,5 @@ pub async fn delete_topic(
     pool: web::Data<DbPool>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let slug = path.into_inner();
-    check_slug("topic", &slug)?;
-    let mut conn = pool.get().await?;
-    match store::delete_topic(&mut conn, &slug).await? {
-        0 => Err(ApiError::not_found("topic", &slug)),
-        _ => Ok(HttpResponse::NoContent().finish()),
-    }
+    delete_by_slug(&pool, "topic", &path, store::delete_topic).await
 }

@@ -80,16 +80,8 @@ impl Gazetteer {
         let mut found: Vec<(usize, usize, Found)> = Vec::new();
         if let Some(automaton) = &self.automaton {
             found.extend(
-                automaton
-                    .find_iter(text)
-                    .filter(|m| is_whole_word(text, m.start(), m.end()))
-                    .map(|m| {
-                        (
-                            m.start(),
-                            m.end(),
-                            Found::Known(self.owners[m.pattern().as_usize()]),
-                        )
-                    }),
+                whole_words(automaton, text)
+                    .map(|(start, end, i)| (start, end, Found::Known(self.owners[i]))),
             );
         }
         let extra_forms: Vec<&str> = extra
@@ -103,16 +95,8 @@ impl Gazetteer {
                 .build(&extra_forms)
         {
             found.extend(
-                automaton
-                    .find_iter(text)
-                    .filter(|m| is_whole_word(text, m.start(), m.end()))
-                    .map(|m| {
-                        (
-                            m.start(),
-                            m.end(),
-                            Found::Extra(extra_forms[m.pattern().as_usize()]),
-                        )
-                    }),
+                whole_words(&automaton, text)
+                    .map(|(start, end, i)| (start, end, Found::Extra(extra_forms[i]))),
             );
             // Leftmost first, and the longest of those that start together.
             found.sort_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)));
@@ -238,6 +222,17 @@ async fn load(conn: &mut AsyncPgConnection) -> QueryResult<(Option<Stamp>, Arc<G
         diesel::result::Error::QueryBuilderError(format!("building the gazetteer: {e}").into())
     })?;
     Ok((Some(stamp), Arc::new(gazetteer)))
+}
+
+/// The automaton's matches in `text` that are whole words: (start, end, pattern index).
+fn whole_words<'a>(
+    automaton: &'a AhoCorasick,
+    text: &'a str,
+) -> impl Iterator<Item = (usize, usize, usize)> + 'a {
+    automaton
+        .find_iter(text)
+        .filter(|m| is_whole_word(text, m.start(), m.end()))
+        .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
 }
 
 /// Whether `text[start..end]` is not part of a longer word. A possessive `'s` may follow.

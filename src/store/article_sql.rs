@@ -588,6 +588,16 @@ mod tests {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
 
+    /// The first page, newest first, of the articles that pass `conditions`, within a topic or not.
+    fn latest_on_columns(conditions: Conditions, scope_topic: Option<TopicId>) -> Sql {
+        let filter = ArticleFilter {
+            scope_topic,
+            conditions,
+            ..Default::default()
+        };
+        keyset(&filter, SortOrder::Latest, None)
+    }
+
     fn keyset(filter: &ArticleFilter, sort: SortOrder, after: Option<ArticleKey>) -> Sql {
         keyset_sql(PageRequest {
             filter,
@@ -738,14 +748,7 @@ mod tests {
             published_before: Some(time("2022-02-01T00:00:00Z")),
             ..Default::default()
         };
-        let sql = keyset(
-            &ArticleFilter {
-                conditions: conditions.clone(),
-                ..Default::default()
-            },
-            SortOrder::Latest,
-            None,
-        );
+        let sql = latest_on_columns(conditions.clone(), None);
         assert_eq!(
             sql.text(),
             format!(
@@ -757,15 +760,7 @@ mod tests {
             Bind::Time(time("2022-02-01T00:00:00Z")),
         ];
         assert_eq!(sql.binds()[1..], window);
-        let sql = keyset(
-            &ArticleFilter {
-                scope_topic: Some(TopicId(3)),
-                conditions,
-                ..Default::default()
-            },
-            SortOrder::Latest,
-            None,
-        );
+        let sql = latest_on_columns(conditions, Some(TopicId(3)));
         assert_eq!(
             sql.text(),
             format!(
@@ -777,15 +772,14 @@ mod tests {
 
     #[test]
     fn updated_since_checks_the_article_row_and_keeps_the_order() {
-        let filter = ArticleFilter {
-            scope_topic: Some(TopicId(3)),
-            conditions: Conditions {
-                updated_since: Some(time("2022-01-26T00:00:00Z")),
+        let updated_since = Some(time("2022-01-26T00:00:00Z"));
+        let sql = latest_on_columns(
+            Conditions {
+                updated_since,
                 ..Default::default()
             },
-            ..Default::default()
-        };
-        let sql = keyset(&filter, SortOrder::Latest, None);
+            Some(TopicId(3)),
+        );
         assert_eq!(
             sql.text(),
             format!("{SELECT}, NULL::real AS rank {BY_TOPIC} $1 AND a.updated_at > $2 {NEWEST}")
@@ -798,14 +792,14 @@ mod tests {
 
     #[test]
     fn sources_are_any_of_on_the_article_row() {
-        let filter = ArticleFilter {
-            conditions: Conditions {
-                sources: vec!["AP".into(), "TURAN".into()],
+        let sources = vec!["AP".into(), "TURAN".into()];
+        let sql = latest_on_columns(
+            Conditions {
+                sources,
                 ..Default::default()
             },
-            ..Default::default()
-        };
-        let sql = keyset(&filter, SortOrder::Latest, None);
+            None,
+        );
         assert_eq!(
             sql.text(),
             format!(

@@ -399,13 +399,7 @@ async fn ensure_entities(
         return Ok(Vec::new());
     }
     let slugs: Vec<&str> = wanted.iter().map(|e| e.slug.as_str()).collect();
-    let mut by_slug: HashMap<String, EntityId> = entities::table
-        .filter(entities::slug.eq_any(&slugs))
-        .select((entities::slug, entities::id))
-        .load::<(String, EntityId)>(conn)
-        .await?
-        .into_iter()
-        .collect();
+    let mut by_slug = entity_ids(conn, &slugs).await?;
     let unresolved: Vec<&str> = wanted
         .iter()
         .filter(|e| !e.explicit_slug && !by_slug.contains_key(&e.slug))
@@ -456,13 +450,7 @@ async fn ensure_entities(
             .do_nothing()
             .execute(conn)
             .await?;
-        by_slug = entities::table
-            .filter(entities::slug.eq_any(&slugs))
-            .select((entities::slug, entities::id))
-            .load::<(String, EntityId)>(conn)
-            .await?
-            .into_iter()
-            .collect();
+        by_slug = entity_ids(conn, &slugs).await?;
     }
     let mut ids: Vec<(EntityId, i32)> = Vec::new();
     for (i, entity) in wanted.iter().enumerate() {
@@ -474,6 +462,20 @@ async fn ensure_entities(
         }
     }
     Ok(ids)
+}
+
+/// The ids of the entities with these slugs, by slug.
+async fn entity_ids(
+    conn: &mut AsyncPgConnection,
+    slugs: &[&str],
+) -> QueryResult<HashMap<String, EntityId>> {
+    Ok(entities::table
+        .filter(entities::slug.eq_any(slugs))
+        .select((entities::slug, entities::id))
+        .load::<(String, EntityId)>(conn)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// A page of articles' text, in id order after `after`, for re-linking.

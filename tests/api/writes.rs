@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::harness::{Response, TestApp};
 
-async fn key(app: &TestApp, scopes: &[Scope]) -> String {
+pub async fn key(app: &TestApp, scopes: &[Scope]) -> String {
     let mut conn = app.pool.get().await.unwrap();
     keys::create_key(&mut conn, "test", scopes).await.unwrap().0
 }
@@ -25,7 +25,7 @@ fn story(n: u32) -> Value {
     })
 }
 
-async fn post(app: &TestApp, key: &str, body: &Value) -> Response {
+pub async fn post(app: &TestApp, key: &str, body: &Value) -> Response {
     app.call(
         TestRequest::post()
             .uri("/v1/articles")

@@ -1,7 +1,9 @@
-//! The lists in slug order (authors, entities, topics), written once: the page size, a cursor
-//! tied to the list and its filters, `limit + 1` rows after the cursor's slug, the views.
+//! What the resources named by slug (authors, entities, topics) share, written once: their
+//! lists in slug order (the page size, a cursor tied to the list and its filters, `limit + 1`
+//! rows after the cursor's slug, the views), reading one, and deleting one.
 
 use actix_web::{HttpRequest, HttpResponse};
+use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 
@@ -9,6 +11,7 @@ use super::error::ApiError;
 use super::pagination::{Page, more_after, page_response};
 use crate::db::DbPool;
 use crate::queries::cursor;
+use crate::queries::params::check_slug;
 use crate::queries::params::page_size;
 use crate::store::authors::AuthorRow;
 use crate::store::entities::EntityRow;
@@ -75,4 +78,34 @@ where
         next_cursor: next.map(|slug| cursor::encode(&digest, &slug)),
     };
     Ok(page_response(req, &page))
+}
+
+/// The resource `slug` names, read by `find`; a 404 naming `what` when there is none.
+pub async fn find_by_slug<R>(
+    pool: &DbPool,
+    what: &'static str,
+    slug: &str,
+    find: impl AsyncFnOnce(&mut AsyncPgConnection, &str) -> QueryResult<Option<R>>,
+) -> Result<R, ApiError> {
+    check_slug(what, slug)?;
+    let mut conn = pool.get().await?;
+    find(&mut conn, slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found(what, slug))
+}
+
+/// Deletes the resource `slug` names with `delete` (which says how many rows went): 204, or a
+/// 404 naming `what` when there was none.
+pub async fn delete_by_slug(
+    pool: &DbPool,
+    what: &'static str,
+    slug: &str,
+    delete: impl AsyncFnOnce(&mut AsyncPgConnection, &str) -> QueryResult<usize>,
+) -> Result<HttpResponse, ApiError> {
+    check_slug(what, slug)?;
+    let mut conn = pool.get().await?;
+    match delete(&mut conn, slug).await? {
+        0 => Err(ApiError::not_found(what, slug)),
+        _ => Ok(HttpResponse::NoContent().finish()),
+    }
 }
