@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::result::DatabaseErrorKind;
 use diesel::sql_types::{Nullable, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
@@ -118,6 +119,23 @@ pub type Mentions = HashMap<EntityId, i32>;
 /// an identical re-send changes nothing (and takes no id from the sequence). Concurrent upserts
 /// of one article make one row.
 pub async fn upsert_article(
+    conn: &mut AsyncPgConnection,
+    draft: &ArticleDraft,
+    mentions: &Mentions,
+) -> QueryResult<Upserted> {
+    match upsert_once(conn, draft, mentions).await {
+        // Two first sends of one article racing: the loser's insert can trip over the winner's
+        // row on another unique index (the slug) before the identity's. Once the winner has
+        // committed, a second attempt finds its row. A real conflict (a `url` that another
+        // article has) fails the second attempt alike.
+        Err(diesel::result::Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            upsert_once(conn, draft, mentions).await
+        }
+        other => other,
+    }
+}
+
+async fn upsert_once(
     conn: &mut AsyncPgConnection,
     draft: &ArticleDraft,
     mentions: &Mentions,
