@@ -48,4 +48,18 @@ pub struct ServerSettings {
     /// Memory for cached answers of the hottest lists, in MiB; 0 turns the cache off.
     #[arg(long, env = "DATELINE_RESPONSE_CACHE_MB", default_value_t = 16)]
     pub response_cache_mb: u64,
+
+    /// Origins whose pages may write (POST, PUT, PATCH, DELETE) from a browser, comma-separated,
+    /// e.g. https://newsroom.example.com. Any origin may read.
+    #[arg(long, env = "DATELINE_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// How long clients and caches may keep a list (`Cache-Control: max-age`), in seconds.
+    #[arg(long, env = "DATELINE_LIST_MAX_AGE", default_value_t = 10)]
+    pub list_max_age: u32,
+
+    /// How long clients and caches may keep a single article, author, entity or topic, and the
+    /// spec, in seconds.
+    #[arg(long, env = "DATELINE_ITEM_MAX_AGE", default_value_t = 60)]
+    pub item_max_age: u32,
 }

@@ -3,13 +3,14 @@
 use std::net::TcpListener;
 
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{ErrorHandlers, Logger, from_fn};
+use actix_web::middleware::{Compress, ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::cache::{self, ResponseCache};
 use crate::api::docs::SpecJson;
 use crate::api::error::{ApiError, problem_for_bare_errors, unknown_route};
+use crate::api::http::{self, CachePolicy};
 use crate::config::{DatabaseSettings, ServerSettings};
 use crate::db::{self, DbPool};
 use crate::ingest::linking::SharedGazetteer;
@@ -63,6 +64,7 @@ pub fn app(
     spec: web::Data<SpecJson>,
     gazetteer: web::Data<SharedGazetteer>,
     cache: web::Data<ResponseCache>,
+    http: HttpSettings,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -81,6 +83,7 @@ pub fn app(
         .app_data(spec)
         .app_data(gazetteer)
         .app_data(cache)
+        .app_data(web::Data::new(http.cache_policy))
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
             ApiError::BadRequest(format!("malformed query string: {e}")).into()
@@ -99,9 +102,37 @@ pub fn app(
             SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")),
         )
         .default_service(web::to(unknown_route))
-        .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
+        // From the inside out: the protocol (parameters, HEAD, OPTIONS, validators, 304s), the
+        // response cache's invalidation, compression and the tags of compressed variants, CORS
+        // (also on errors, so pages can read them), problem documents for whatever actix or a
+        // middleware answered bare, the access log.
+        .wrap(from_fn(http::protocol))
         .wrap(from_fn(cache::invalidate_after_writes))
+        .wrap(Compress::default())
+        .wrap(from_fn(http::tag_encoded_variants))
+        .wrap(http::cors(&http.cors_origins))
+        .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
         .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+}
+
+/// The HTTP behaviour the server's settings choose.
+#[derive(Debug, Clone, Default)]
+pub struct HttpSettings {
+    /// Origins whose pages may write; any origin may read.
+    pub cors_origins: Vec<String>,
+    pub cache_policy: CachePolicy,
+}
+
+impl From<&ServerSettings> for HttpSettings {
+    fn from(settings: &ServerSettings) -> Self {
+        Self {
+            cors_origins: settings.cors_origins.clone(),
+            cache_policy: CachePolicy {
+                list_max_age: settings.list_max_age,
+                item_max_age: settings.item_max_age,
+            },
+        }
+    }
 }
 
 /// A bound, not yet running, HTTP server.
@@ -126,8 +157,15 @@ impl Application {
             settings.response_cache_mb.saturating_mul(1024 * 1024),
         ));
         cache::spawn_listener(cache.clone(), database_url.to_owned());
+        let http = HttpSettings::from(settings);
         let mut server = HttpServer::new(move || {
-            app(pool.clone(), spec.clone(), gazetteer.clone(), cache.clone())
+            app(
+                pool.clone(),
+                spec.clone(),
+                gazetteer.clone(),
+                cache.clone(),
+                http.clone(),
+            )
         })
         .listen(listener)?;
         if let Some(workers) = settings.workers {

@@ -10,9 +10,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::articles::{Article, article_view};
+use super::articles::{Article, article_response, article_view};
 use super::auth::WriteKey;
 use super::error::{ApiError, ArticleWriteErrors, Problem};
+use super::http::{etag_of, if_match_holds};
 use super::params::{parse_json, require_content_type};
 use crate::db::DbPool;
 use crate::ingest::articles::{self as ingest, UnknownTopics};
@@ -20,6 +21,7 @@ use crate::ingest::error::IngestError;
 use crate::ingest::input::{ArticleInput, from_json, from_value, split_ndjson};
 use crate::ingest::linking::SharedGazetteer;
 use crate::queries::article::{self, article_ref};
+use crate::queries::error::QueryError;
 use crate::store::ArticleId;
 use crate::store::article_write::Outcome;
 use crate::store::articles::ArticleRef;
@@ -87,7 +89,8 @@ pub async fn upsert_article(
 /// Replaces an article with what is sent, identity included.
 #[utoipa::path(
     tag = "articles",
-    params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug", example = "1")),
+    params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug", example = "1"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` of the article as last read: the write happens only if the article is still that version (412 otherwise), so two editors never overwrite each other unseen")),
     request_body(content = ArticleInput, content_type = "application/json"),
     security(("api_key" = ["write"])),
     responses((status = 200, description = "The article as stored", body = Article), ArticleWriteErrors)
@@ -104,7 +107,8 @@ pub async fn replace_article(
     let input: ArticleInput = parse_json(&req, &body)?;
     let reference = article_ref(&path)?;
     let mut conn = pool.get().await?;
-    let id = ingest::replace(&mut conn, &gazetteer, &reference, &path, input).await?;
+    let version = if_match(&req, &mut conn, &reference, &path).await?;
+    let id = ingest::replace(&mut conn, &gazetteer, &reference, &path, input, version).await?;
     stored_view(&mut conn, id).await
 }
 
@@ -112,7 +116,8 @@ pub async fn replace_article(
 /// `null` removes a field.
 #[utoipa::path(
     tag = "articles",
-    params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug", example = "1")),
+    params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug", example = "1"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` of the article as last read: the write happens only if the article is still that version (412 otherwise), so two editors never overwrite each other unseen")),
     request_body(content = Object, content_type = "application/merge-patch+json",
         example = json!({"lead": "A corrected lead.", "topics": ["diplomacy"]})),
     security(("api_key" = ["write"])),
@@ -137,26 +142,30 @@ pub async fn patch_article(
     }
     let reference = article_ref(&path)?;
     let mut conn = pool.get().await?;
-    let id = ingest::patch(&mut conn, &gazetteer, &reference, &path, &patch).await?;
+    let version = if_match(&req, &mut conn, &reference, &path).await?;
+    let id = ingest::patch(&mut conn, &gazetteer, &reference, &path, &patch, version).await?;
     stored_view(&mut conn, id).await
 }
 
 /// Withdraws an article: it leaves every list, and `GET` answers 410 Gone.
 #[utoipa::path(
     tag = "articles",
-    params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug", example = "1")),
+    params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug", example = "1"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` of the article as last read: the write happens only if the article is still that version (412 otherwise), so two editors never overwrite each other unseen")),
     security(("api_key" = ["write"])),
     responses((status = 204, description = "Withdrawn"), ArticleWriteErrors)
 )]
 #[delete("/articles/{id_or_slug}")]
 pub async fn withdraw_article(
+    req: HttpRequest,
     _key: WriteKey,
     pool: web::Data<DbPool>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let reference = article_ref(&path)?;
     let mut conn = pool.get().await?;
-    ingest::withdraw(&mut conn, &reference, &path).await?;
+    let version = if_match(&req, &mut conn, &reference, &path).await?;
+    ingest::withdraw(&mut conn, &reference, &path, version).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -275,13 +284,46 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// `If-Match`: the write may go ahead only when the article's current representation (what
+/// `GET` answers, whose `ETag` the client holds) is one the header names; 412 otherwise. Returns
+/// the version the write must still find under its lock, so that a write landing in between is
+/// caught too.
+async fn if_match(
+    req: &HttpRequest,
+    conn: &mut AsyncPgConnection,
+    reference: &ArticleRef,
+    key: &str,
+) -> Result<Option<i32>, ApiError> {
+    let Some(list) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let list = list.to_str().unwrap_or_default();
+    let stale = || {
+        ApiError::PreconditionFailed(format!(
+            "article `{key}` does not match `If-Match`; read it again for its current ETag"
+        ))
+    };
+    let current = match article::find(conn, reference, key).await {
+        Ok(found) => article_view(found),
+        Err(QueryError::Database(e)) => return Err(e.into()),
+        Err(_) => return Err(stale()),
+    };
+    let body = serde_json::to_vec(&current)
+        .map_err(|e| ApiError::Internal(format!("serialising an article: {e}")))?;
+    if if_match_holds(list, &etag_of(&body)) {
+        Ok(Some(current.version))
+    } else {
+        Err(stale())
+    }
+}
+
 /// The article as stored, answered 200.
 async fn stored_view(
     conn: &mut AsyncPgConnection,
     id: ArticleId,
 ) -> Result<HttpResponse, ApiError> {
-    let article = article_view(article::find(conn, &ArticleRef::Id(id), &id.0.to_string()).await?);
-    Ok(HttpResponse::Ok().json(article))
+    let article = article::find(conn, &ArticleRef::Id(id), &id.0.to_string()).await?;
+    Ok(article_response(&article_view(article)))
 }
 
 async fn stored_answer(

@@ -1,12 +1,14 @@
 //! `/v1/articles`: the article views, the latest-articles list and one article.
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::cache::ResponseCache;
+use super::cache::{CachedPage, ResponseCache};
 use super::error::{ApiError, ArticleErrors, ListErrors};
+use super::http::Coding;
 use super::pagination::{Page, page_body, page_response_builder};
 use super::params::{AuthorRef, QueryParams, TopicRef};
 use crate::db::DbPool;
@@ -124,9 +126,7 @@ pub async fn article_page(
     if let Some(cache) = cache
         && let Some(hit) = cache.get(&query.cache_key()).await
     {
-        return Ok(page_response_builder(req, hit.next_cursor.as_deref())
-            .insert_header((X_CACHE, "hit"))
-            .body(hit.body.clone()));
+        return Ok(cached_answer(req, &hit, "hit"));
     }
     let ticket = cache.and_then(|c| c.ticket());
     let mut conn = pool.get().await?;
@@ -137,12 +137,31 @@ pub async fn article_page(
         next_cursor: found.next_cursor,
     };
     let body = page_body(&page)?;
-    let mut response = page_response_builder(req, page.next_cursor.as_deref());
-    if let (Some(cache), Some(ticket)) = (cache, ticket) {
-        cache.put(query.cache_key(), ticket, body.clone(), page.next_cursor);
-        response.insert_header((X_CACHE, "miss"));
+    if let (Some(cache), Some(ticket)) = (cache, ticket)
+        && let Some(stored) = cache.put(
+            query.cache_key(),
+            ticket,
+            body.clone(),
+            page.next_cursor.clone(),
+        )
+    {
+        return Ok(cached_answer(req, &stored, "miss"));
     }
-    Ok(response.body(body))
+    Ok(page_response_builder(req, page.next_cursor.as_deref()).body(body))
+}
+
+/// A page the response cache holds, in the coding the client prefers, with its tag: neither the
+/// tag nor the compressed body is computed again for a hit.
+fn cached_answer(req: &HttpRequest, page: &CachedPage, x_cache: &'static str) -> HttpResponse {
+    let coding = Coding::preferred(req);
+    let mut response = page_response_builder(req, page.next_cursor.as_deref());
+    response
+        .insert_header((header::ETAG, page.etag.clone()))
+        .insert_header((X_CACHE, x_cache));
+    if let Some(name) = coding.header() {
+        response.insert_header((header::CONTENT_ENCODING, name));
+    }
+    response.body(page.encoded(coding))
 }
 
 /// Says whether a cacheable list was answered from the response cache (`hit`) or not (`miss`).
@@ -223,11 +242,19 @@ pub async fn list_articles(
 pub async fn get_article(
     pool: web::Data<DbPool>,
     path: web::Path<String>,
-) -> Result<web::Json<Article>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let key = path.into_inner();
     let reference = article::article_ref(&key)?;
     let mut conn = pool.get().await?;
-    Ok(web::Json(article_view(
-        article::find(&mut conn, &reference, &key).await?,
-    )))
+    let article = article_view(article::find(&mut conn, &reference, &key).await?);
+    Ok(article_response(&article))
+}
+
+/// An article's answer: its JSON with `Last-Modified`.
+pub fn article_response(article: &Article) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(header::LastModified(
+            std::time::SystemTime::from(article.summary.updated_at).into(),
+        ))
+        .json(article)
 }

@@ -18,8 +18,8 @@
 //! a connection whose round trips stall is replaced.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
@@ -29,6 +29,8 @@ use actix_web::web;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use tokio::sync::{Notify, watch};
+
+use super::http::{Coding, etag_of};
 
 /// The channel the triggers of migration 000003 notify.
 pub const CHANNEL: &str = "dateline_changes";
@@ -50,8 +52,31 @@ const ROUND_TRIP_LIMIT: Duration = Duration::from_secs(1);
 pub struct CachedPage {
     generation: u64,
     pub body: Bytes,
+    /// The body's strong entity tag, computed once.
+    pub etag: String,
     /// The `next_cursor` of the page, for the `Link` header (which depends on the request's host).
     pub next_cursor: Option<String>,
+    /// The body compressed, by coding: each made on first use and kept, so a hit is never
+    /// compressed anew.
+    gzip: OnceLock<Bytes>,
+    brotli: OnceLock<Bytes>,
+}
+
+impl CachedPage {
+    /// The body in `coding`.
+    pub fn encoded(&self, coding: Coding) -> Bytes {
+        match coding {
+            Coding::Identity => self.body.clone(),
+            Coding::Gzip => self
+                .gzip
+                .get_or_init(|| coding.compress(&self.body))
+                .clone(),
+            Coding::Brotli => self
+                .brotli
+                .get_or_init(|| coding.compress(&self.body))
+                .clone(),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -126,21 +151,28 @@ impl ResponseCache {
     }
 
     /// Stores an answer computed under `ticket`, unless a write has happened since.
-    pub fn put(&self, key: String, ticket: Ticket, body: Bytes, next_cursor: Option<String>) {
-        let Some(entries) = &self.entries else {
-            return;
-        };
+    /// Returns the entry as stored, or `None` when it was not.
+    pub fn put(
+        &self,
+        key: String,
+        ticket: Ticket,
+        body: Bytes,
+        next_cursor: Option<String>,
+    ) -> Option<Arc<CachedPage>> {
+        let entries = self.entries.as_ref()?;
         if ticket.0 != self.generation.load(Ordering::SeqCst) {
-            return;
+            return None;
         }
-        entries.insert(
-            key,
-            Arc::new(CachedPage {
-                generation: ticket.0,
-                body,
-                next_cursor,
-            }),
-        );
+        let page = Arc::new(CachedPage {
+            generation: ticket.0,
+            etag: etag_of(&body),
+            body,
+            next_cursor,
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
+        });
+        entries.insert(key, page.clone());
+        Some(page)
     }
 
     /// Waits until a sync that started after this call has come back; false if none does in time.

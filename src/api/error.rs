@@ -33,9 +33,9 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
-    /// The detail, and the methods the path does serve.
+    /// The detail, and the methods the path does serve (the `Allow` header).
     #[error("{0}")]
-    MethodNotAllowed(String, &'static str),
+    MethodNotAllowed(String, String),
     /// No API key, or an unknown or revoked one.
     #[error("{0}")]
     Unauthorized(String),
@@ -45,6 +45,9 @@ pub enum ApiError {
     /// The resource existed and was withdrawn.
     #[error("{0}")]
     Gone(String),
+    /// A conditional request's precondition (`If-Match`) does not hold.
+    #[error("{0}")]
+    PreconditionFailed(String),
     /// A well-formed body whose content breaks the rules: every broken rule, by field.
     #[error("the request is invalid")]
     Validation(Vec<FieldError>),
@@ -136,6 +139,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Gone(_) => StatusCode::GONE,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::Validation(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -152,7 +156,9 @@ impl ResponseError for ApiError {
         }
         match self {
             Self::MethodNotAllowed(_, allow) => {
-                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+                if let Ok(allow) = HeaderValue::from_str(allow) {
+                    headers.insert(header::ALLOW, allow);
+                }
             }
             Self::Unauthorized(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -214,6 +220,7 @@ impl From<IngestError> for ApiError {
             IngestError::Invalid(errors) => Self::Validation(errors),
             IngestError::NotFound(_) => Self::NotFound(err.to_string()),
             IngestError::Gone(detail) => Self::Gone(detail),
+            IngestError::Stale(_) => Self::PreconditionFailed(err.to_string()),
             IngestError::Database(e) => e.into(),
         }
     }
@@ -251,7 +258,7 @@ fn route_miss(req: &HttpRequest) -> ApiError {
         ApiError::MethodNotAllowed(
             format!("`{}` is not allowed on `{}`", req.method(), req.path()),
             // Patterns outside the route table (the docs' assets) serve GET only.
-            super::allowed_methods(&pattern).unwrap_or("GET"),
+            super::http::allow_header(super::allowed_methods(&pattern).unwrap_or("GET")),
         )
     } else {
         ApiError::NotFound(format!("no resource at `{}`", req.path()))
@@ -348,7 +355,7 @@ macro_rules! write_errors {
     ($(#[$doc:meta])* $name:ident {
         not_found: $not_found:literal,
         conflict: $conflict:literal
-        $(, gone: $gone:literal)? $(,)?
+        $(, gone: $gone:literal, stale: $stale:literal)? $(,)?
     }) => {
         problem_responses! {
             $(#[$doc])*
@@ -360,6 +367,7 @@ macro_rules! write_errors {
                 404 NotFound: $not_found,
                 409 Conflict: $conflict,
                 $(410 Gone: $gone,)?
+                $(412 PreconditionFailed: $stale,)?
                 413 PayloadTooLarge: "The body is too large",
                 415 UnsupportedMediaType: "The body is not JSON",
                 422 Unprocessable: "The body breaks the rules: `errors` lists each `{field, message}`",
@@ -374,6 +382,7 @@ write_errors!(
         not_found: "No article with this id or slug",
         conflict: "Another article already has this `url` or `source` + `external_id`",
         gone: "The article was withdrawn",
+        stale: "`If-Match` names another version than the article's current one",
     }
 );
 

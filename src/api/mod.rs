@@ -15,6 +15,7 @@ pub mod docs;
 pub mod entities;
 pub mod error;
 pub mod health;
+pub mod http;
 pub mod pagination;
 pub mod params;
 pub mod topics;
@@ -22,7 +23,8 @@ pub mod topics;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use utoipa::openapi::path::PathItem;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -62,10 +64,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(docs::openapi_json);
 }
 
-/// The methods a route pattern (as actix's resource map names it) serves, for `Allow`: read
-/// from the routes [`configure`] registers, so a new route or method needs no other edit.
-pub fn allowed_methods(pattern: &str) -> Option<&'static str> {
-    static ALLOWED: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+/// What a route serves, read from the routes [`configure`] registers (as the spec documents
+/// them), so that a new route, method or parameter needs no other edit.
+#[derive(Debug, Default)]
+pub struct RouteInfo {
+    /// The methods served, for `Allow`: `GET, POST`.
+    pub allow: String,
+    /// The query parameters each method takes; any other is refused.
+    pub query: HashMap<&'static str, Vec<String>>,
+}
+
+/// The route table: by pattern, as actix's resource map names it (`/v1/articles/{id_or_slug}`).
+pub fn route(pattern: &str) -> Option<&'static RouteInfo> {
+    static ROUTES: LazyLock<HashMap<String, RouteInfo>> = LazyLock::new(|| {
         let (_, spec) = actix_web::App::new()
             .into_utoipa_app()
             .configure(configure)
@@ -73,15 +84,20 @@ pub fn allowed_methods(pattern: &str) -> Option<&'static str> {
         spec.paths
             .paths
             .iter()
-            .map(|(path, item)| (path.clone(), methods(item)))
+            .map(|(path, item)| (path.clone(), route_info(item)))
             .collect()
     });
-    ALLOWED.get(pattern).map(String::as_str)
+    ROUTES.get(pattern)
 }
 
-/// `GET, POST, …` in the order RFC 9110 lists the methods.
-fn methods(item: &PathItem) -> String {
-    [
+/// The methods a route pattern serves, for `Allow`.
+pub fn allowed_methods(pattern: &str) -> Option<&'static str> {
+    route(pattern).map(|r| r.allow.as_str())
+}
+
+fn route_info(item: &PathItem) -> RouteInfo {
+    // In the order RFC 9110 lists the methods.
+    let operations = [
         ("GET", &item.get),
         ("HEAD", &item.head),
         ("POST", &item.post),
@@ -89,12 +105,34 @@ fn methods(item: &PathItem) -> String {
         ("PATCH", &item.patch),
         ("DELETE", &item.delete),
         ("OPTIONS", &item.options),
-    ]
-    .into_iter()
-    .filter(|(_, operation)| operation.is_some())
-    .map(|(name, _)| name)
-    .collect::<Vec<_>>()
-    .join(", ")
+    ];
+    let served: Vec<(&'static str, &Operation)> = operations
+        .into_iter()
+        .filter_map(|(name, operation)| operation.as_ref().map(|op| (name, op)))
+        .collect();
+    RouteInfo {
+        allow: served
+            .iter()
+            .map(|(name, _)| *name)
+            .collect::<Vec<_>>()
+            .join(", "),
+        query: served
+            .iter()
+            .map(|(name, operation)| (*name, query_parameters(operation)))
+            .collect(),
+    }
+}
+
+fn query_parameters(operation: &Operation) -> Vec<String> {
+    operation
+        .parameters
+        .iter()
+        .flatten()
+        .filter_map(|p| match p {
+            RefOr::T(p) if p.parameter_in == ParameterIn::Query => Some(p.name.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -111,5 +149,8 @@ mod tests {
         assert_eq!(allowed_methods("/v1/topics"), Some("GET, POST"));
         assert_eq!(allowed_methods("/healthz"), Some("GET"));
         assert_eq!(allowed_methods("/v1/nothing"), None);
+        let list = &super::route("/v1/articles").unwrap().query["GET"];
+        assert!(list.contains(&"topic".to_owned()) && list.contains(&"cursor".to_owned()));
+        assert!(super::route("/v1/articles/{id_or_slug}").unwrap().query["GET"].is_empty());
     }
 }

@@ -84,34 +84,53 @@ async fn upsert_one(
     Ok(article_write::upsert_article(conn, &draft, &mentions).await?)
 }
 
-/// Replaces the article `reference` names with `input` (`PUT`).
+/// Replaces the article `reference` names with `input` (`PUT`). With `expected_version`, only
+/// while the article is still at that version.
 pub async fn replace(
     conn: &mut AsyncPgConnection,
     gazetteer: &SharedGazetteer,
     reference: &ArticleRef,
     key: &str,
     input: ArticleInput,
+    expected_version: Option<i32>,
 ) -> Result<ArticleId, IngestError> {
-    let id = stored::find_article(conn, reference)
+    conn.transaction(async |conn| {
+        let row = locked(conn, reference, key, expected_version).await?;
+        write_replacement(conn, gazetteer, row.id, key, &input).await
+    })
+    .await
+}
+
+/// The article `reference` names, locked for the rest of the transaction; stale when it is no
+/// longer at `expected_version`.
+async fn locked(
+    conn: &mut AsyncPgConnection,
+    reference: &ArticleRef,
+    key: &str,
+    expected_version: Option<i32>,
+) -> Result<ArticleRow, IngestError> {
+    let row = stored::lock_article(conn, reference)
         .await?
-        .map(|row| row.id)
         .ok_or_else(|| IngestError::NotFound(key.to_owned()))?;
-    write_replacement(conn, gazetteer, id, key, &input).await
+    if expected_version.is_some_and(|v| v != row.version) {
+        return Err(IngestError::Stale(key.to_owned()));
+    }
+    Ok(row)
 }
 
 /// Applies a JSON Merge Patch (RFC 7396) to the article as a client would send it back, and
 /// stores the result. The article is read once, locked, so no other write lands in between.
+/// With `expected_version`, only while the article is still at that version.
 pub async fn patch(
     conn: &mut AsyncPgConnection,
     gazetteer: &SharedGazetteer,
     reference: &ArticleRef,
     key: &str,
     patch: &serde_json::Value,
+    expected_version: Option<i32>,
 ) -> Result<ArticleId, IngestError> {
     conn.transaction(async |conn| {
-        let row = stored::lock_article(conn, reference)
-            .await?
-            .ok_or_else(|| IngestError::NotFound(key.to_owned()))?;
+        let row = locked(conn, reference, key, expected_version).await?;
         match row.pub_status {
             PubStatus::Usable => {}
             PubStatus::Canceled => {
@@ -148,22 +167,25 @@ async fn write_replacement(
     Ok(id)
 }
 
-/// Withdraws an article: it leaves every list, and reading it answers 410.
+/// Withdraws an article: it leaves every list, and reading it answers 410. With
+/// `expected_version`, only while the article is still at that version.
 pub async fn withdraw(
     conn: &mut AsyncPgConnection,
     reference: &ArticleRef,
     key: &str,
+    expected_version: Option<i32>,
 ) -> Result<(), IngestError> {
-    let row = stored::find_article(conn, reference)
-        .await?
-        .ok_or_else(|| IngestError::NotFound(key.to_owned()))?;
-    if row.pub_status == PubStatus::Canceled {
-        return Err(IngestError::Gone(format!(
-            "article `{key}` was already withdrawn"
-        )));
-    }
-    article_write::withdraw_article(conn, row.id).await?;
-    Ok(())
+    conn.transaction(async |conn| {
+        let row = locked(conn, reference, key, expected_version).await?;
+        if row.pub_status == PubStatus::Canceled {
+            return Err(IngestError::Gone(format!(
+                "article `{key}` was already withdrawn"
+            )));
+        }
+        article_write::withdraw_article(conn, row.id).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// The entities the draft's text names, by id; fills in how often the text names each entity the

@@ -17,6 +17,9 @@ pub enum IngestError {
     /// The article was withdrawn.
     #[error("{0}")]
     Gone(String),
+    /// The article changed since the version the client based its write on.
+    #[error("article `{0}` changed since the version this write is based on; read it again")]
+    Stale(String),
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }

@@ -18,14 +18,14 @@ const LATEST: &str = "/v1/articles?limit=5";
 const LATEST_DIPLOMACY: &str = "/v1/topics/diplomacy/articles?limit=5";
 
 /// A `dateline serve` process on a free port; killed when dropped.
-struct ServerProcess {
+pub struct ServerProcess {
     _child: Child,
-    base: String,
+    pub base: String,
     client: awc::Client,
 }
 
 impl ServerProcess {
-    async fn start(app: &TestApp) -> Self {
+    pub async fn start(app: &TestApp) -> Self {
         let mut child = Command::new(BIN)
             .args([
                 "serve",
@@ -95,7 +95,7 @@ impl ServerProcess {
     }
 
     /// Waits until `path` is answered from the cache: the listener is up and the entry stored.
-    async fn warm(&self, path: &str) {
+    pub async fn warm(&self, path: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if self.get(path).await.1 == "hit" {

@@ -8,6 +8,7 @@ mod entities;
 mod errors;
 mod harness;
 mod health;
+mod http;
 mod import;
 mod ingest;
 mod layers;

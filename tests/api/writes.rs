@@ -452,10 +452,13 @@ async fn wrong_methods_name_the_allowed_ones() {
     let app = TestApp::empty().await;
     let response = app.call(TestRequest::delete().uri("/v1/articles")).await;
     response.problem(405);
-    assert_eq!(response.header("allow"), Some("GET, POST"));
+    assert_eq!(response.header("allow"), Some("GET, HEAD, POST, OPTIONS"));
     let response = app.call(TestRequest::post().uri("/v1/articles/5")).await;
     response.problem(405);
-    assert_eq!(response.header("allow"), Some("GET, PUT, PATCH, DELETE"));
+    assert_eq!(
+        response.header("allow"),
+        Some("GET, HEAD, PUT, PATCH, DELETE, OPTIONS")
+    );
 }
 
 async fn send(app: &TestApp, key: &str, request: TestRequest) -> Response {
