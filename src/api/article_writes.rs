@@ -285,36 +285,33 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 }
 
 /// `If-Match`: the write may go ahead only when the article's current representation (what
-/// `GET` answers, whose `ETag` the client holds) is one the header names; 412 otherwise. Returns
-/// the version the write must still find under its lock, so that a write landing in between is
-/// caught too.
+/// `GET` answers, whose `ETag` the client holds) is one the header names. Returns the version the
+/// write must still find under its lock, so that a write landing in between is caught too; when
+/// the header names another representation, a version no article has (versions start at 1), so
+/// that the write is refused with 412 once its input has been checked.
 async fn if_match(
     req: &HttpRequest,
     conn: &mut AsyncPgConnection,
     reference: &ArticleRef,
     key: &str,
 ) -> Result<Option<i32>, ApiError> {
+    const NO_VERSION: i32 = 0;
     let Some(list) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };
     let list = list.to_str().unwrap_or_default();
-    let stale = || {
-        ApiError::PreconditionFailed(format!(
-            "article `{key}` does not match `If-Match`; read it again for its current ETag"
-        ))
-    };
     let current = match article::find(conn, reference, key).await {
         Ok(found) => article_view(found),
         Err(QueryError::Database(e)) => return Err(e.into()),
-        Err(_) => return Err(stale()),
+        Err(_) => return Ok(Some(NO_VERSION)),
     };
     let body = serde_json::to_vec(&current)
         .map_err(|e| ApiError::Internal(format!("serialising an article: {e}")))?;
-    if if_match_holds(list, &etag_of(&body)) {
-        Ok(Some(current.version))
+    Ok(Some(if if_match_holds(list, &etag_of(&body)) {
+        current.version
     } else {
-        Err(stale())
-    }
+        NO_VERSION
+    }))
 }
 
 /// The article as stored, answered 200.

@@ -10,7 +10,7 @@ use super::cache::{CachedPage, ResponseCache};
 use super::error::{ApiError, ArticleErrors, ListErrors};
 use super::http::Coding;
 use super::pagination::{Page, page_body, page_response_builder};
-use super::params::{AuthorRef, QueryParams, TopicRef};
+use super::params::{AuthorRef, Collection, Links, QueryParams, TopicRef};
 use crate::db::DbPool;
 use crate::queries::article::{self, FullArticle};
 use crate::queries::article_list::{ArticleListParams, ArticleQuery, ListScope};
@@ -30,8 +30,9 @@ use crate::vocab::{EntityKind, EntityRel, PubStatus};
     "dateline": "Washington D.C.",
     "published_at": "2022-01-26T22:00:00Z",
     "updated_at": "2022-01-26T22:00:00Z",
-    "authors": [{"slug": "alex-raufoglu", "name": "Alex Raufoglu"}],
-    "topics": [{"slug": "diplomacy", "name": "Diplomacy"}, {"slug": "arms-control", "name": "Arms control and disarmament"}]
+    "authors": [{"slug": "alex-raufoglu", "name": "Alex Raufoglu", "links": {"self": "/v1/authors/alex-raufoglu"}}],
+    "topics": [{"slug": "diplomacy", "name": "Diplomacy", "links": {"self": "/v1/topics/diplomacy"}}, {"slug": "arms-control", "name": "Arms control and disarmament", "links": {"self": "/v1/topics/arms-control"}}],
+    "links": {"self": "/v1/articles/us-formally-rejects-russias-top-security-demands"}
 }))]
 pub struct ArticleSummary {
     /// Stable numeric id; `/v1/articles/{id}` and `/v1/articles/{slug}` name the same article.
@@ -58,6 +59,8 @@ pub struct ArticleSummary {
     pub authors: Vec<AuthorRef>,
     /// The topics the story was tagged with (not their ancestors), by name.
     pub topics: Vec<TopicRef>,
+    /// The article in this API (`url` is the publisher's page).
+    pub links: Links,
 }
 
 /// A whole article with its body and the entities it names.
@@ -73,13 +76,14 @@ pub struct ArticleSummary {
     "dateline": "Washington D.C.",
     "published_at": "2022-01-26T22:00:00Z",
     "updated_at": "2022-01-26T22:00:00Z",
-    "authors": [{"slug": "alex-raufoglu", "name": "Alex Raufoglu"}],
-    "topics": [{"slug": "diplomacy", "name": "Diplomacy"}],
+    "authors": [{"slug": "alex-raufoglu", "name": "Alex Raufoglu", "links": {"self": "/v1/authors/alex-raufoglu"}}],
+    "topics": [{"slug": "diplomacy", "name": "Diplomacy", "links": {"self": "/v1/topics/diplomacy"}}],
+    "links": {"self": "/v1/articles/us-formally-rejects-russias-top-security-demands"},
     "body": "John Sullivan, the U.S. ambassador to Russia, sent the response to the Kremlin, ...",
     "external_id": null,
     "version": 1,
     "pub_status": "usable",
-    "entities": [{"slug": "antony-blinken", "name": "Antony Blinken", "kind": "person", "mentions": 6, "rel": "about"}]
+    "entities": [{"slug": "antony-blinken", "name": "Antony Blinken", "kind": "person", "mentions": 6, "rel": "about", "links": {"self": "/v1/entities/antony-blinken"}}]
 }))]
 pub struct Article {
     #[serde(flatten)]
@@ -109,6 +113,8 @@ pub struct ArticleEntity {
     pub mentions: i32,
     /// `about`: a subject of the article; `mentions`: named in passing.
     pub rel: EntityRel,
+    /// The entity in this API.
+    pub links: Links,
 }
 
 /// Answers one page of any article list: parses the parameters into one query, answers a
@@ -169,6 +175,7 @@ pub const X_CACHE: &str = "x-cache";
 
 pub fn summary_view(s: article_sql::ArticleSummary) -> ArticleSummary {
     let row = s.row;
+    let links = Collection::Articles.links(&row.slug);
     ArticleSummary {
         id: row.id.0,
         slug: row.slug,
@@ -182,6 +189,7 @@ pub fn summary_view(s: article_sql::ArticleSummary) -> ArticleSummary {
         updated_at: row.updated_at,
         authors: s.authors.into_iter().map(AuthorRef::from).collect(),
         topics: s.topics.into_iter().map(TopicRef::from).collect(),
+        links,
     }
 }
 
@@ -197,6 +205,7 @@ pub fn article_view(article: FullArticle) -> Article {
             .entities
             .into_iter()
             .map(|e| ArticleEntity {
+                links: Collection::Entities.links(&e.slug),
                 slug: e.slug,
                 name: e.name,
                 kind: e.kind,

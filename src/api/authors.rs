@@ -11,7 +11,7 @@ use super::auth::WriteKey;
 use super::by_slug::{SlugListRequest, delete_by_slug, find_by_slug, slug_page};
 use super::error::{ApiError, AuthorWriteErrors, ItemErrors, ListErrors};
 use super::pagination::Page;
-use super::params::{QueryParams, parse_json};
+use super::params::{Collection, Links, QueryParams, parse_json};
 use crate::db::DbPool;
 use crate::queries::article_list::{ArticleListParams, ListScope};
 use crate::queries::params::{DEFAULT_LIMIT, MAX_PREFIX_CHARS, check_slug, text_param};
@@ -24,7 +24,8 @@ use crate::text::{FieldError, check_text, named_slug, non_empty};
     "slug": "alex-raufoglu",
     "name": "Alex Raufoglu",
     "bio": "TURAN's Washington correspondent.",
-    "url": null
+    "url": null,
+    "links": {"self": "/v1/authors/alex-raufoglu"}
 }))]
 pub struct Author {
     /// URL handle, as in `/v1/authors/{slug}`.
@@ -35,11 +36,14 @@ pub struct Author {
     pub bio: Option<String>,
     /// The author's own page, when known.
     pub url: Option<String>,
+    /// The author in this API.
+    pub links: Links,
 }
 
 impl From<AuthorRow> for Author {
     fn from(row: AuthorRow) -> Self {
         Self {
+            links: Collection::Authors.links(&row.slug),
             slug: row.slug,
             name: row.name,
             bio: row.bio,

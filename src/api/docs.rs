@@ -3,13 +3,15 @@
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, get, web};
 
+use super::error::PlainErrors;
+
 /// The spec as served: pretty JSON with a trailing newline, computed once at start-up.
 pub struct SpecJson(pub Bytes);
 
 /// This API's OpenAPI 3.1 document.
 #[utoipa::path(
     tag = "docs",
-    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object))
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object), PlainErrors)
 )]
 #[get("/openapi.json")]
 pub async fn openapi_json(spec: web::Data<SpecJson>) -> HttpResponse {

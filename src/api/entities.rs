@@ -11,7 +11,7 @@ use super::auth::WriteKey;
 use super::by_slug::{SlugListRequest, delete_by_slug, find_by_slug, slug_page};
 use super::error::{ApiError, EntityWriteErrors, ItemErrors, ListErrors};
 use super::pagination::Page;
-use super::params::{QueryParams, parse_json};
+use super::params::{Collection, Links, QueryParams, parse_json};
 use crate::db::DbPool;
 use crate::queries::article_list::{ArticleListParams, ListScope};
 use crate::queries::params::{DEFAULT_LIMIT, MAX_PREFIX_CHARS, check_slug, text_param};
@@ -27,7 +27,8 @@ use crate::vocab::EntityKind;
     "kind": "person",
     "aliases": ["Blinken", "Tony Blinken"],
     "description": "U.S. Secretary of State from 2021 to 2025.",
-    "wikidata_id": null
+    "wikidata_id": null,
+    "links": {"self": "/v1/entities/antony-blinken"}
 }))]
 pub struct Entity {
     /// URL handle, as in `/v1/entities/{slug}`.
@@ -42,11 +43,14 @@ pub struct Entity {
     pub description: Option<String>,
     /// The Wikidata item, e.g. `Q7184` for NATO, when known.
     pub wikidata_id: Option<String>,
+    /// The entity in this API.
+    pub links: Links,
 }
 
 impl From<EntityRow> for Entity {
     fn from(row: EntityRow) -> Self {
         Self {
+            links: Collection::Entities.links(&row.slug),
             slug: row.slug,
             name: row.name,
             kind: row.kind,

@@ -296,6 +296,26 @@ pub fn problem_for_bare_errors<B: MessageBody + 'static>(
 /// "description"` (with `headers(…)` where the response sends some), then the 503 and 500 that
 /// every operation that reaches the database may answer. All are problem documents.
 macro_rules! problem_responses {
+    // An operation that never reaches the database: no 503.
+    (
+        $(#[$doc:meta])*
+        $name:ident without database {
+            $($status:literal $variant:ident: $description:literal,)*
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(utoipa::IntoResponses)]
+        pub enum $name {
+            $(
+                #[response(status = $status, description = $description,
+                    content_type = "application/problem+json")]
+                $variant(Problem),
+            )*
+            #[response(status = 500, description = "An unexpected error",
+                content_type = "application/problem+json")]
+            Internal(Problem),
+        }
+    };
     (
         $(#[$doc:meta])*
         $name:ident {
@@ -324,6 +344,7 @@ macro_rules! problem_responses {
 problem_responses! {
     /// Error responses of reading one author, entity or topic.
     ItemErrors {
+        400 BadRequest: "A query parameter the operation does not take",
         404 NotFound: "Nothing with this id or slug",
     }
 }
@@ -331,6 +352,7 @@ problem_responses! {
 problem_responses! {
     /// Error responses of reading one article.
     ArticleErrors {
+        400 BadRequest: "A query parameter the operation does not take",
         404 NotFound: "No article with this id or slug",
         410 Gone: "The article was withdrawn",
     }
@@ -339,14 +361,24 @@ problem_responses! {
 problem_responses! {
     /// Error responses of a list.
     ListErrors {
-        400 BadRequest: "A malformed parameter, cursor or query string",
+        400 BadRequest: "A malformed or unknown parameter, cursor or query string",
         404 NotFound: "An unknown slug in the path or in the filters",
     }
 }
 
 problem_responses! {
     /// Error responses of the readiness probe.
-    ProbeErrors {}
+    ProbeErrors {
+        400 BadRequest: "A query parameter the operation does not take",
+    }
+}
+
+problem_responses! {
+    /// Error responses of an operation that reads no data (the probes' liveness, the spec, the
+    /// entry point).
+    PlainErrors without database {
+        400 BadRequest: "A query parameter the operation does not take",
+    }
 }
 
 /// Declares the error responses of a resource's writes: the same statuses for every resource,

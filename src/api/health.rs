@@ -5,7 +5,7 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::error::{ApiError, ProbeErrors};
+use super::error::{ApiError, PlainErrors, ProbeErrors};
 use crate::db::DbPool;
 
 /// A probe's answer.
@@ -17,7 +17,7 @@ pub struct Health {
 }
 
 /// The process is up and serving HTTP.
-#[utoipa::path(tag = "health", responses((status = 200, description = "The process is up", body = Health)))]
+#[utoipa::path(tag = "health", responses((status = 200, description = "The process is up", body = Health), PlainErrors))]
 #[get("/healthz")]
 pub async fn healthz() -> web::Json<Health> {
     web::Json(Health {

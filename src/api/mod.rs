@@ -11,6 +11,7 @@ pub mod auth;
 pub mod authors;
 pub mod by_slug;
 pub mod cache;
+pub mod discovery;
 pub mod docs;
 pub mod entities;
 pub mod error;
@@ -33,6 +34,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(
         scope("/v1")
+            .service(discovery::api_index)
             .service(articles::list_articles)
             .service(article_writes::upsert_article)
             .service(article_writes::upsert_batch)
@@ -59,6 +61,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(topics::get_topic)
             .service(topics::list_topic_articles),
     )
+    .service(discovery::root)
     .service(health::healthz)
     .service(health::readyz)
     .service(docs::openapi_json);

@@ -32,35 +32,74 @@ fn parse_query<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
         .map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))
 }
 
+/// Where an object lives in this API.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"self": "/v1/authors/alex-raufoglu"}))]
+pub struct Links {
+    /// The object's own URL in this API, relative to the server (`/v1/articles/{slug}`).
+    #[serde(rename = "self")]
+    pub self_url: String,
+}
+
+/// The collections whose members are named by slug, with the path of each.
+#[derive(Debug, Clone, Copy)]
+pub enum Collection {
+    Articles,
+    Authors,
+    Entities,
+    Topics,
+}
+
+impl Collection {
+    /// The links of the member `slug` of this collection.
+    pub fn links(self, slug: &str) -> Links {
+        let path = match self {
+            Self::Articles => "articles",
+            Self::Authors => "authors",
+            Self::Entities => "entities",
+            Self::Topics => "topics",
+        };
+        Links {
+            self_url: format!("/v1/{path}/{slug}"),
+        }
+    }
+}
+
 /// A reference to an author from an article.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"slug": "alex-raufoglu", "name": "Alex Raufoglu"}))]
+#[schema(example = json!({"slug": "alex-raufoglu", "name": "Alex Raufoglu", "links": {"self": "/v1/authors/alex-raufoglu"}}))]
 pub struct AuthorRef {
     /// The author's URL handle, as in `/v1/authors/{slug}`.
     pub slug: String,
     /// The name as printed in the byline.
     pub name: String,
+    /// The author in this API.
+    pub links: Links,
 }
 
 /// A reference to a topic from an article or another topic.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"slug": "diplomacy", "name": "Diplomacy"}))]
+#[schema(example = json!({"slug": "diplomacy", "name": "Diplomacy", "links": {"self": "/v1/topics/diplomacy"}}))]
 pub struct TopicRef {
     /// The topic's URL handle, as in `/v1/topics/{slug}`.
     pub slug: String,
     /// The topic's display name.
     pub name: String,
+    /// The topic in this API.
+    pub links: Links,
 }
 
 impl From<(String, String)> for AuthorRef {
     fn from((slug, name): (String, String)) -> Self {
-        Self { slug, name }
+        let links = Collection::Authors.links(&slug);
+        Self { slug, name, links }
     }
 }
 
 impl From<(String, String)> for TopicRef {
     fn from((slug, name): (String, String)) -> Self {
-        Self { slug, name }
+        let links = Collection::Topics.links(&slug);
+        Self { slug, name, links }
     }
 }
 

@@ -11,7 +11,7 @@ use super::auth::WriteKey;
 use super::by_slug::{SlugListRequest, delete_by_slug, slug_page};
 use super::error::{ApiError, ItemErrors, ListErrors, TopicWriteErrors};
 use super::pagination::Page;
-use super::params::{QueryParams, TopicRef, parse_json};
+use super::params::{Collection, Links, QueryParams, TopicRef, parse_json};
 use crate::db::DbPool;
 use crate::queries::article_list::{ArticleListParams, ListScope};
 use crate::queries::params::{MAX_LIMIT, check_slug};
@@ -25,7 +25,8 @@ use crate::text::{FieldError, check_text, named_slug, non_empty};
     "name": "Diplomacy",
     "description": "The use of negotiation and dialogue between nations.",
     "iptc_code": "medtop:20000639",
-    "parent": "international-relations"
+    "parent": "international-relations",
+    "links": {"self": "/v1/topics/diplomacy"}
 }))]
 pub struct Topic {
     /// URL handle, as in `/v1/topics/{slug}`.
@@ -38,6 +39,8 @@ pub struct Topic {
     pub iptc_code: Option<String>,
     /// The parent topic's slug; `null` for a top-level topic.
     pub parent: Option<String>,
+    /// The topic in this API.
+    pub links: Links,
 }
 
 /// A topic with its direct children.
@@ -48,7 +51,8 @@ pub struct Topic {
     "description": "Relations between nations and international organisations.",
     "iptc_code": "medtop:20000638",
     "parent": "politics",
-    "children": [{"slug": "diplomacy", "name": "Diplomacy"}]
+    "links": {"self": "/v1/topics/international-relations"},
+    "children": [{"slug": "diplomacy", "name": "Diplomacy", "links": {"self": "/v1/topics/diplomacy"}}]
 }))]
 pub struct TopicDetail {
     #[serde(flatten)]
@@ -60,6 +64,7 @@ pub struct TopicDetail {
 impl From<TopicRow> for Topic {
     fn from(row: TopicRow) -> Self {
         Self {
+            links: Collection::Topics.links(&row.slug),
             slug: row.slug,
             name: row.name,
             description: row.description,

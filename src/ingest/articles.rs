@@ -95,27 +95,30 @@ pub async fn replace(
     expected_version: Option<i32>,
 ) -> Result<ArticleId, IngestError> {
     conn.transaction(async |conn| {
-        let row = locked(conn, reference, key, expected_version).await?;
-        write_replacement(conn, gazetteer, row.id, key, &input).await
+        let row = locked(conn, reference, key).await?;
+        write_replacement(conn, gazetteer, &row, key, &input, expected_version).await
     })
     .await
 }
 
-/// The article `reference` names, locked for the rest of the transaction; stale when it is no
-/// longer at `expected_version`.
+/// The article `reference` names, locked for the rest of the transaction.
 async fn locked(
     conn: &mut AsyncPgConnection,
     reference: &ArticleRef,
     key: &str,
-    expected_version: Option<i32>,
 ) -> Result<ArticleRow, IngestError> {
-    let row = stored::lock_article(conn, reference)
+    stored::lock_article(conn, reference)
         .await?
-        .ok_or_else(|| IngestError::NotFound(key.to_owned()))?;
+        .ok_or_else(|| IngestError::NotFound(key.to_owned()))
+}
+
+/// Stale unless the locked article is at `expected_version` (any version when `None`). Checked
+/// after the input is validated: a request that is wrong in itself hears that first.
+fn still_at(row: &ArticleRow, key: &str, expected_version: Option<i32>) -> Result<(), IngestError> {
     if expected_version.is_some_and(|v| v != row.version) {
         return Err(IngestError::Stale(key.to_owned()));
     }
-    Ok(row)
+    Ok(())
 }
 
 /// Applies a JSON Merge Patch (RFC 7396) to the article as a client would send it back, and
@@ -130,7 +133,7 @@ pub async fn patch(
     expected_version: Option<i32>,
 ) -> Result<ArticleId, IngestError> {
     conn.transaction(async |conn| {
-        let row = locked(conn, reference, key, expected_version).await?;
+        let row = locked(conn, reference, key).await?;
         match row.pub_status {
             PubStatus::Usable => {}
             PubStatus::Canceled => {
@@ -138,12 +141,11 @@ pub async fn patch(
             }
             PubStatus::Withheld => return Err(IngestError::NotFound(key.to_owned())),
         }
-        let id = row.id;
-        let mut document = serde_json::to_value(current_input(conn, row).await?)
+        let mut document = serde_json::to_value(current_input(conn, &row).await?)
             .map_err(|e| IngestError::Malformed(format!("serialising an article: {e}")))?;
         json_patch::merge(&mut document, patch);
         let input = from_value(&document)?;
-        write_replacement(conn, gazetteer, id, key, &input).await
+        write_replacement(conn, gazetteer, &row, key, &input, expected_version).await
     })
     .await
 }
@@ -151,14 +153,17 @@ pub async fn patch(
 async fn write_replacement(
     conn: &mut AsyncPgConnection,
     gazetteer: &SharedGazetteer,
-    id: ArticleId,
+    row: &ArticleRow,
     key: &str,
     input: &ArticleInput,
+    expected_version: Option<i32>,
 ) -> Result<ArticleId, IngestError> {
+    let id = row.id;
     let topics = known_topics(conn, input.topics.iter()).await?;
     let mut draft = input
         .validate(&topics, true)
         .map_err(IngestError::Invalid)?;
+    still_at(row, key, expected_version)?;
     let gazetteer = gazetteer.get(conn).await?;
     let mentions = link(&gazetteer, &mut draft);
     article_write::replace_article_by_id(conn, id, &draft, &mentions)
@@ -176,7 +181,8 @@ pub async fn withdraw(
     expected_version: Option<i32>,
 ) -> Result<(), IngestError> {
     conn.transaction(async |conn| {
-        let row = locked(conn, reference, key, expected_version).await?;
+        let row = locked(conn, reference, key).await?;
+        still_at(&row, key, expected_version)?;
         if row.pub_status == PubStatus::Canceled {
             return Err(IngestError::Gone(format!(
                 "article `{key}` was already withdrawn"
@@ -229,8 +235,9 @@ async fn known_topics<'a>(
 /// The article as a client would send it back: what a merge patch applies to.
 async fn current_input(
     conn: &mut AsyncPgConnection,
-    row: ArticleRow,
+    row: &ArticleRow,
 ) -> Result<ArticleInput, IngestError> {
+    let row = row.clone();
     let entities = stored::article_entities(conn, row.id).await?;
     let summary = ArticleSummaryRow {
         id: row.id,

@@ -45,7 +45,7 @@ pub struct ArticleListParams {
     /// Publisher or wire service, exactly as articles carry it (e.g. `TURAN`); repeat for any of
     /// several.
     #[serde(default)]
-    #[param(max_items = 10, example = json!(["TURAN"]))]
+    #[param(max_items = 10, max_length = 200, pattern = "^[^\\x00]*$", example = json!(["TURAN"]))]
     pub source: Vec<String>,
     /// BCP 47 language tag, e.g. `en`.
     #[param(pattern = "^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$", example = "en")]

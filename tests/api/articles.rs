@@ -85,7 +85,8 @@ async fn summaries_carry_authors_and_direct_topics_only() {
     assert_eq!(seed["published_at"], "2022-01-26T22:00:00Z");
     assert_eq!(
         seed["authors"],
-        serde_json::json!([{"slug": "alex-raufoglu", "name": "Alex Raufoglu"}])
+        serde_json::json!([{"slug": "alex-raufoglu", "name": "Alex Raufoglu",
+            "links": {"self": "/v1/authors/alex-raufoglu"}}])
     );
     let topics: Vec<&str> = seed["topics"]
         .as_array()

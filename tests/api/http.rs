@@ -442,3 +442,27 @@ async fn a_cached_page_keeps_its_tag_and_its_compressed_bodies() {
     let (status, ..) = get(vec![("if-none-match", plain_tag.clone())]).await;
     assert_eq!(status, 304);
 }
+
+#[actix_web::test]
+async fn a_write_that_is_wrong_in_itself_hears_that_before_a_stale_if_match() {
+    let app = TestApp::with_demo().await;
+    let writer = key(&app, &[Scope::Write]).await;
+    let put = |body: Value| {
+        TestRequest::put()
+            .uri(SEED)
+            .insert_header(("authorization", format!("Bearer {writer}")))
+            .insert_header(("if-match", "\"stale\""))
+            .set_json(body)
+    };
+    app.call(put(
+        json!({"headline": "", "published_at": "2022-01-26T22:00:00Z"}),
+    ))
+    .await
+    .problem(422);
+    app.call(put(
+        json!({"headline": "Fine", "published_at": "2022-01-26T22:00:00Z"}),
+    ))
+    .await
+    .problem(412);
+    assert_ne!(app.get(SEED).await.json()["headline"], "Fine");
+}

@@ -4,6 +4,7 @@ mod articles;
 mod authors;
 mod cache;
 mod cursors;
+mod discovery;
 mod entities;
 mod errors;
 mod harness;

@@ -1,0 +1,89 @@
+//! `GET /v1` (and `GET /`, which sends clients there): where everything in the API is.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::error::PlainErrors;
+
+/// The API's entry point: its collections, its spec and its docs, as links.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "name": "dateline",
+    "version": "v1",
+    "links": {
+        "self": "/v1",
+        "articles": "/v1/articles",
+        "authors": "/v1/authors",
+        "entities": "/v1/entities",
+        "topics": "/v1/topics",
+        "openapi": "/openapi.json",
+        "docs": "/docs/"
+    }
+}))]
+pub struct ApiIndex {
+    /// The API's name.
+    pub name: &'static str,
+    /// The version of the API these links belong to.
+    pub version: &'static str,
+    /// Where to go from here, relative to the server.
+    pub links: IndexLinks,
+}
+
+/// The entry point's links.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndexLinks {
+    /// This document.
+    #[serde(rename = "self")]
+    pub self_url: &'static str,
+    /// The latest articles, with every filter.
+    pub articles: &'static str,
+    /// Authors, in slug order.
+    pub authors: &'static str,
+    /// Named people, organisations, places and events, in slug order.
+    pub entities: &'static str,
+    /// The topic hierarchy, mapped to IPTC Media Topics.
+    pub topics: &'static str,
+    /// The OpenAPI document of this API.
+    pub openapi: &'static str,
+    /// The API's documentation, as Swagger UI.
+    pub docs: &'static str,
+}
+
+const INDEX: ApiIndex = ApiIndex {
+    name: "dateline",
+    version: "v1",
+    links: IndexLinks {
+        self_url: "/v1",
+        articles: "/v1/articles",
+        authors: "/v1/authors",
+        entities: "/v1/entities",
+        topics: "/v1/topics",
+        openapi: "/openapi.json",
+        docs: "/docs/",
+    },
+};
+
+/// Where everything is: the collections, the spec and the docs.
+#[utoipa::path(
+    tag = "docs",
+    responses((status = 200, description = "The API's entry point", body = ApiIndex), PlainErrors)
+)]
+#[get("")]
+pub async fn api_index() -> web::Json<ApiIndex> {
+    web::Json(INDEX)
+}
+
+/// The server's root sends clients to the current API version's entry point.
+#[utoipa::path(
+    tag = "docs",
+    responses((status = 308, description = "Go to `/v1`",
+        headers(("Location" = String, description = "`/v1`"))), PlainErrors)
+)]
+#[get("/")]
+pub async fn root() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, INDEX.links.self_url))
+        .finish()
+}
