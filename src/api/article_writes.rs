@@ -320,7 +320,8 @@ async fn stored_view(
     id: ArticleId,
 ) -> Result<HttpResponse, ApiError> {
     let article = article::find(conn, &ArticleRef::Id(id), &id.0.to_string()).await?;
-    Ok(article_response(&article_view(article)))
+    let article = article_view(article);
+    Ok(article_response(&article).json(&article))
 }
 
 async fn stored_answer(

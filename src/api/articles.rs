@@ -3,11 +3,12 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::cache::{CachedPage, ResponseCache};
 use super::error::{ApiError, ArticleErrors, ListErrors};
+use super::fields::FieldSet;
 use super::http::Coding;
 use super::pagination::{Page, page_body, page_response_builder};
 use super::params::{AuthorRef, Collection, Links, QueryParams, TopicRef};
@@ -125,12 +126,17 @@ pub async fn article_page(
     scope: ListScope,
     params: ArticleListParams,
 ) -> Result<HttpResponse, ApiError> {
+    let fields = FieldSet::parse::<ArticleSummary>(params.fields.as_deref(), &[])?;
     let query = ArticleQuery::parse(scope, params)?;
     let cache = req
         .app_data::<web::Data<ResponseCache>>()
         .filter(|c| c.is_enabled() && query.cacheable());
+    let cache_key = match &fields {
+        Some(fields) => format!("{}|fields={}", query.cache_key(), fields.key()),
+        None => query.cache_key(),
+    };
     if let Some(cache) = cache
-        && let Some(hit) = cache.get(&query.cache_key()).await
+        && let Some(hit) = cache.get(&cache_key).await
     {
         return Ok(cached_answer(req, &hit, "hit"));
     }
@@ -138,22 +144,31 @@ pub async fn article_page(
     let mut conn = pool.get().await?;
     let found = query.run(&mut conn).await?;
     drop(conn);
-    let page = Page {
-        data: found.items.into_iter().map(summary_view).collect(),
-        next_cursor: found.next_cursor,
+    let views = found.items.into_iter().map(summary_view);
+    let (body, next_cursor) = match &fields {
+        None => {
+            let page = Page {
+                data: views.collect(),
+                next_cursor: found.next_cursor,
+            };
+            (page_body(&page)?, page.next_cursor)
+        }
+        Some(fields) => {
+            let page = Page {
+                data: views
+                    .map(|v| fields.project(serde_json::to_value(v).unwrap_or_default()))
+                    .collect(),
+                next_cursor: found.next_cursor,
+            };
+            (page_body(&page)?, page.next_cursor)
+        }
     };
-    let body = page_body(&page)?;
     if let (Some(cache), Some(ticket)) = (cache, ticket)
-        && let Some(stored) = cache.put(
-            query.cache_key(),
-            ticket,
-            body.clone(),
-            page.next_cursor.clone(),
-        )
+        && let Some(stored) = cache.put(cache_key, ticket, body.clone(), next_cursor.clone())
     {
         return Ok(cached_answer(req, &stored, "miss"));
     }
-    Ok(page_response_builder(req, page.next_cursor.as_deref()).body(body))
+    Ok(page_response_builder(req, next_cursor.as_deref()).body(body))
 }
 
 /// A page the response cache holds, in the coding the client prefers, with its tag: neither the
@@ -241,7 +256,7 @@ pub async fn list_articles(
 #[utoipa::path(
     tag = "articles",
     params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug",
-            example = "us-formally-rejects-russias-top-security-demands")),
+            example = "us-formally-rejects-russias-top-security-demands"), ArticleParams),
     responses(
         (status = 200, description = "The article", body = Article),
         ArticleErrors,
@@ -251,19 +266,44 @@ pub async fn list_articles(
 pub async fn get_article(
     pool: web::Data<DbPool>,
     path: web::Path<String>,
+    params: QueryParams<ArticleParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let fields = FieldSet::parse::<Article>(
+        params.0.fields.as_deref(),
+        &FieldSet::names_of::<ArticleSummary>(),
+    )?;
     let key = path.into_inner();
     let reference = article::article_ref(&key)?;
     let mut conn = pool.get().await?;
     let article = article_view(article::find(&mut conn, &reference, &key).await?);
-    Ok(article_response(&article))
+    let mut response = article_response(&article);
+    Ok(match fields {
+        None => response.json(&article),
+        Some(fields) => {
+            response.json(fields.project(serde_json::to_value(&article).unwrap_or_default()))
+        }
+    })
 }
 
-/// An article's answer: its JSON with `Last-Modified`.
-pub fn article_response(article: &Article) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(header::LastModified(
-            std::time::SystemTime::from(article.summary.updated_at).into(),
-        ))
-        .json(article)
+/// What one article's answer may be shaped by.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleParams {
+    /// Only these fields, comma-separated (e.g. `headline,body`); all when absent. An unknown
+    /// name is a 400.
+    #[param(
+        max_length = 500,
+        pattern = "^ *((id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|links|body|external_id|version|pub_status|entities) *(, *(id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|links|body|external_id|version|pub_status|entities) *)*)?$",
+        example = "headline,published_at,body"
+    )]
+    pub fields: Option<String>,
+}
+
+/// An article's answer, before its body: 200 with `Last-Modified`.
+pub fn article_response(article: &Article) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::Ok();
+    response.insert_header(header::LastModified(
+        std::time::SystemTime::from(article.summary.updated_at).into(),
+    ));
+    response
 }

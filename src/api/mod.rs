@@ -15,6 +15,7 @@ pub mod discovery;
 pub mod docs;
 pub mod entities;
 pub mod error;
+pub mod fields;
 pub mod health;
 pub mod http;
 pub mod pagination;
@@ -154,6 +155,10 @@ mod tests {
         assert_eq!(allowed_methods("/v1/nothing"), None);
         let list = &super::route("/v1/articles").unwrap().query["GET"];
         assert!(list.contains(&"topic".to_owned()) && list.contains(&"cursor".to_owned()));
-        assert!(super::route("/v1/articles/{id_or_slug}").unwrap().query["GET"].is_empty());
+        assert_eq!(
+            super::route("/v1/articles/{id_or_slug}").unwrap().query["GET"],
+            ["fields"]
+        );
+        assert!(super::route("/v1/articles/{id_or_slug}").unwrap().query["DELETE"].is_empty());
     }
 }

@@ -72,6 +72,15 @@ pub struct ArticleListParams {
     pub limit: Option<String>,
     /// `next_cursor` of the previous page, with the same filters.
     pub cursor: Option<String>,
+    /// Only these fields of each article, comma-separated (e.g. `headline,published_at,url`);
+    /// all when absent. An unknown name is a 400. It shapes the answer, not the list: cursors
+    /// and filters are the same with or without it.
+    #[param(
+        max_length = 500,
+        pattern = "^ *((id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|links) *(, *(id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|links) *)*)?$",
+        example = "headline,published_at,url"
+    )]
+    pub fields: Option<String>,
 }
 
 /// The resource a list is nested under, e.g. `/v1/topics/{slug}/articles`.

@@ -64,7 +64,7 @@ impl ServerProcess {
     }
 
     /// GET: the body and the `x-cache` header.
-    async fn get(&self, path: &str) -> (Value, String) {
+    pub async fn get(&self, path: &str) -> (Value, String) {
         let mut response = self
             .client
             .get(format!("{}{path}", self.base))

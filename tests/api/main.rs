@@ -7,6 +7,7 @@ mod cursors;
 mod discovery;
 mod entities;
 mod errors;
+mod fields;
 mod harness;
 mod health;
 mod http;
