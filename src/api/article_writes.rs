@@ -32,10 +32,12 @@ use crate::text::FieldError;
 pub const MAX_BATCH_ITEMS: usize = 1_000;
 const MAX_IDEMPOTENCY_KEY: usize = 255;
 
-/// Creates an article, or updates the one with the same identity (its canonical `url`, or
-/// `source` + `external_id`). A new article is 201 with `Location`; a changed one 200 with its
-/// `version` incremented; an identical one 200 with nothing changed. With an `Idempotency-Key`,
-/// a retry gets the first answer back byte for byte.
+/// Create or update an article.
+///
+/// Creates the article, or updates the one with the same identity (its canonical `url`, or `source`
+/// + `external_id`). A new article is 201 with `Location`; a changed one 200 with its `version`
+/// incremented; an identical one 200 with nothing changed. With an `Idempotency-Key`, a retry gets
+/// the first answer back byte for byte.
 #[utoipa::path(
     tag = "articles",
     request_body(content = ArticleInput, content_type = "application/json"),
@@ -86,7 +88,10 @@ pub async fn upsert_article(
     Ok(answer(&response))
 }
 
-/// Replaces an article with what is sent, identity included.
+/// Replace an article.
+///
+/// Replaces the article with what is sent, identity included. With `If-Match`, only while the
+/// article is still the version the client read.
 #[utoipa::path(
     tag = "articles",
     params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug", example = "1"),
@@ -112,8 +117,11 @@ pub async fn replace_article(
     stored_view(&mut conn, id).await
 }
 
-/// Changes some fields of an article: a JSON Merge Patch (RFC 7396) of its `ArticleInput`;
-/// `null` removes a field.
+/// Change some fields of an article.
+///
+/// A JSON Merge Patch (RFC 7396) of the article as `ArticleInput`: the fields sent replace the
+/// stored ones, `null` removes one. With `If-Match`, only while it is still the version the client
+/// read.
 #[utoipa::path(
     tag = "articles",
     params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug", example = "1"),
@@ -147,7 +155,10 @@ pub async fn patch_article(
     stored_view(&mut conn, id).await
 }
 
-/// Withdraws an article: it leaves every list, and `GET` answers 410 Gone.
+/// Withdraw an article.
+///
+/// The article leaves every list, and `GET` answers 410 Gone. A later upsert of the same identity
+/// publishes it again. With `If-Match`, only while it is still the version the client read.
 #[utoipa::path(
     tag = "articles",
     params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug", example = "1"),
@@ -194,8 +205,11 @@ pub struct BatchResult {
     pub results: Vec<BatchItemResult>,
 }
 
-/// Upserts up to 1,000 articles, each on its own as `POST /v1/articles` would: one bad item never
-/// blocks or undoes the others. Send a JSON array, or NDJSON with `Content-Type: application/x-ndjson`.
+/// Create or update up to 1,000 articles.
+///
+/// Each item is upserted on its own, as `POST /v1/articles` would: one bad item never blocks or
+/// undoes the others, and each gets its own result. Send a JSON array, or NDJSON with `Content-
+/// Type: application/x-ndjson`.
 #[utoipa::path(
     tag = "articles",
     request_body(content = Vec<Object>, content_type = "application/json",

@@ -10,7 +10,7 @@ use super::cache::{CachedPage, ResponseCache};
 use super::error::{ApiError, ArticleErrors, ListErrors};
 use super::fields::FieldSet;
 use super::http::Coding;
-use super::pagination::{Page, page_body, page_response_builder};
+use super::pagination::{Page, page_body, page_response_builder, page_schema};
 use super::params::{AuthorRef, Collection, Links, QueryParams, TopicRef};
 use crate::db::DbPool;
 use crate::queries::article::{self, FullArticle};
@@ -185,6 +185,11 @@ fn cached_answer(req: &HttpRequest, page: &CachedPage, x_cache: &'static str) ->
     response.body(page.encoded(coding))
 }
 
+page_schema!(
+    /// A page of articles.
+    ArticlePage of ArticleSummary
+);
+
 /// Says whether a cacheable list was answered from the response cache (`hit`) or not (`miss`).
 pub const X_CACHE: &str = "x-cache";
 
@@ -231,13 +236,18 @@ pub fn article_view(article: FullArticle) -> Article {
     }
 }
 
-/// The latest articles, filtered by topic, author, entity, language, date and full text.
+/// Latest articles.
+///
+/// Articles newest first (or `oldest`, or by `relevance` to `q`), filtered by topic, author,
+/// entity, source, language, publication and update times and full text; cursor-paginated. The
+/// first page with only `limit` (and `fields`) set may come from the response cache, which a write
+/// empties.
 #[utoipa::path(
     tag = "articles",
     params(ArticleListParams),
     responses(
         (status = 200, description = "A page of articles, newest first unless `sort` says otherwise. \
-            A `Link: <…>; rel=\"next\"` header carries the next page's URL.", body = Page<ArticleSummary>,
+            A `Link: <…>; rel=\"next\"` header carries the next page's URL.", body = ArticlePage,
             headers(("x-cache" = String, description = "`hit` or `miss` on the first page with only `limit` set, \
                 which may come from the response cache (never stale: a write empties it); absent otherwise"))),
         ListErrors,
@@ -252,7 +262,10 @@ pub async fn list_articles(
     article_page(&req, &pool, ListScope::All, params.0).await
 }
 
-/// One article by numeric id or slug, with its body and entities.
+/// One article.
+///
+/// One article by numeric id or slug, with its body and the entities it names. A withdrawn article
+/// is 410 Gone; `fields` selects fields.
 #[utoipa::path(
     tag = "articles",
     params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug",

@@ -6,11 +6,11 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::articles::{ArticleSummary, article_page};
+use super::articles::{ArticlePage, article_page};
 use super::auth::WriteKey;
 use super::by_slug::{SlugListRequest, delete_by_slug, find_by_slug, slug_page};
 use super::error::{ApiError, AuthorWriteErrors, ItemErrors, ListErrors};
-use super::pagination::Page;
+use super::pagination::page_schema;
 use super::params::{Collection, Links, QueryParams, parse_json};
 use crate::db::DbPool;
 use crate::queries::article_list::{ArticleListParams, ListScope};
@@ -52,6 +52,11 @@ impl From<AuthorRow> for Author {
     }
 }
 
+page_schema!(
+    /// A page of authors, in slug order.
+    AuthorPage of Author
+);
+
 /// Filters and paging for the author list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -66,12 +71,14 @@ pub struct AuthorListParams {
     pub cursor: Option<String>,
 }
 
-/// Authors in slug order.
+/// Authors.
+///
+/// Authors in slug order, optionally by name prefix; cursor-paginated.
 #[utoipa::path(
     tag = "authors",
     params(AuthorListParams),
     responses(
-        (status = 200, description = "A page of authors in slug order", body = Page<Author>),
+        (status = 200, description = "A page of authors in slug order", body = AuthorPage),
         ListErrors,
     )
 )]
@@ -97,6 +104,8 @@ pub async fn list_authors(
 }
 
 /// One author.
+///
+/// One author by slug.
 #[utoipa::path(
     tag = "authors",
     params(("slug" = String, Path, description = "The author's slug", example = "alex-raufoglu")),
@@ -114,12 +123,14 @@ pub async fn get_author(
     Ok(web::Json(row.into()))
 }
 
+/// An author's articles.
+///
 /// The latest articles by one author; takes every article-list parameter.
 #[utoipa::path(
     tag = "authors",
     params(("slug" = String, Path, description = "The author's slug", example = "alex-raufoglu"), ArticleListParams),
     responses(
-        (status = 200, description = "A page of the author's articles", body = Page<ArticleSummary>),
+        (status = 200, description = "A page of the author's articles", body = ArticlePage),
         ListErrors,
     )
 )]
@@ -170,7 +181,9 @@ impl AuthorWrite {
     }
 }
 
-/// Creates an author.
+/// Create an author.
+///
+/// Creates an author; its slug comes from the name unless one is given, and never changes.
 #[utoipa::path(
     tag = "authors",
     request_body(content = AuthorWrite, content_type = "application/json"),
@@ -200,7 +213,9 @@ pub async fn create_author(
         .json(Author::from(row)))
 }
 
-/// Updates an author's name, biography and page.
+/// Update an author.
+///
+/// Changes an author's name, biography and page; the slug stays.
 #[utoipa::path(
     tag = "authors",
     params(("slug" = String, Path, description = "The author's slug", example = "alex-raufoglu")),
@@ -233,7 +248,9 @@ pub async fn update_author(
     Ok(HttpResponse::Ok().json(Author::from(row)))
 }
 
-/// Deletes an author who has no bylines (409 otherwise).
+/// Delete an author.
+///
+/// Deletes an author who has no bylines; one with bylines is a 409.
 #[utoipa::path(
     tag = "authors",
     params(("slug" = String, Path, description = "The author's slug", example = "alex-raufoglu")),

@@ -65,7 +65,10 @@ const INDEX: ApiIndex = ApiIndex {
     },
 };
 
-/// Where everything is: the collections, the spec and the docs.
+/// The entry point.
+///
+/// Links to the collections (articles, authors, entities, topics), this spec and the docs, relative
+/// to the server.
 #[utoipa::path(
     tag = "docs",
     responses((status = 200, description = "The API's entry point", body = ApiIndex), PlainErrors)
@@ -75,7 +78,9 @@ pub async fn api_index() -> web::Json<ApiIndex> {
     web::Json(INDEX)
 }
 
-/// The server's root sends clients to the current API version's entry point.
+/// Go to the entry point.
+///
+/// The server's root answers 308 to `/v1`, the entry point of the current API version.
 #[utoipa::path(
     tag = "docs",
     responses((status = 308, description = "Go to `/v1`",

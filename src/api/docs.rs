@@ -8,7 +8,9 @@ use super::error::PlainErrors;
 /// The spec as served: pretty JSON with a trailing newline, computed once at start-up.
 pub struct SpecJson(pub Bytes);
 
-/// This API's OpenAPI 3.1 document.
+/// This OpenAPI document.
+///
+/// The OpenAPI 3.1 document of this API, as checked in at `openapi/openapi.json`, byte for byte.
 #[utoipa::path(
     tag = "docs",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object), PlainErrors)

@@ -6,11 +6,11 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::articles::{ArticleSummary, article_page};
+use super::articles::{ArticlePage, article_page};
 use super::auth::WriteKey;
 use super::by_slug::{SlugListRequest, delete_by_slug, find_by_slug, slug_page};
 use super::error::{ApiError, EntityWriteErrors, ItemErrors, ListErrors};
-use super::pagination::Page;
+use super::pagination::page_schema;
 use super::params::{Collection, Links, QueryParams, parse_json};
 use crate::db::DbPool;
 use crate::queries::article_list::{ArticleListParams, ListScope};
@@ -61,6 +61,11 @@ impl From<EntityRow> for Entity {
     }
 }
 
+page_schema!(
+    /// A page of entities, in slug order.
+    EntityPage of Entity
+);
+
 /// Filters and paging for the entity list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -78,12 +83,15 @@ pub struct EntityListParams {
     pub cursor: Option<String>,
 }
 
-/// Entities in slug order.
+/// Entities.
+///
+/// Named people, organisations, places and events in slug order, optionally by kind and by name or
+/// alias prefix; cursor-paginated.
 #[utoipa::path(
     tag = "entities",
     params(EntityListParams),
     responses(
-        (status = 200, description = "A page of entities in slug order", body = Page<Entity>),
+        (status = 200, description = "A page of entities in slug order", body = EntityPage),
         ListErrors,
     )
 )]
@@ -118,6 +126,8 @@ pub async fn list_entities(
 }
 
 /// One entity.
+///
+/// One entity by slug, with its aliases and Wikidata id.
 #[utoipa::path(
     tag = "entities",
     params(("slug" = String, Path, description = "The entity's slug", example = "antony-blinken")),
@@ -135,12 +145,14 @@ pub async fn get_entity(
     Ok(web::Json(row.into()))
 }
 
+/// An entity's articles.
+///
 /// The latest articles about or mentioning one entity; takes every article-list parameter.
 #[utoipa::path(
     tag = "entities",
     params(("slug" = String, Path, description = "The entity's slug", example = "antony-blinken"), ArticleListParams),
     responses(
-        (status = 200, description = "A page of the entity's articles", body = Page<ArticleSummary>),
+        (status = 200, description = "A page of the entity's articles", body = ArticlePage),
         ListErrors,
     )
 )]
@@ -235,7 +247,10 @@ impl EntityWrite {
     }
 }
 
-/// Creates an entity; later writes link it wherever their text names it.
+/// Create an entity.
+///
+/// Creates an entity; from then on, every write links it wherever its text names it by its name or
+/// an alias.
 #[utoipa::path(
     tag = "entities",
     request_body(content = EntityWrite, content_type = "application/json"),
@@ -258,7 +273,9 @@ pub async fn create_entity(
         .json(Entity::from(row)))
 }
 
-/// Updates an entity: name, kind, aliases, description, Wikidata id.
+/// Update an entity.
+///
+/// Changes an entity's name, kind, aliases, description and Wikidata id; the slug stays.
 #[utoipa::path(
     tag = "entities",
     params(("slug" = String, Path, description = "The entity's slug", example = "antony-blinken")),
@@ -285,7 +302,9 @@ pub async fn update_entity(
     Ok(HttpResponse::Ok().json(Entity::from(row)))
 }
 
-/// Deletes an entity that no article links to (409 otherwise).
+/// Delete an entity.
+///
+/// Deletes an entity that no article links to; one still linked is a 409.
 #[utoipa::path(
     tag = "entities",
     params(("slug" = String, Path, description = "The entity's slug", example = "antony-blinken")),

@@ -16,7 +16,9 @@ pub struct Health {
     pub status: String,
 }
 
-/// The process is up and serving HTTP.
+/// Liveness.
+///
+/// The process is up and serving HTTP; it does not ask the database.
 #[utoipa::path(tag = "health", responses((status = 200, description = "The process is up", body = Health), PlainErrors))]
 #[get("/healthz")]
 pub async fn healthz() -> web::Json<Health> {
@@ -25,7 +27,9 @@ pub async fn healthz() -> web::Json<Health> {
     })
 }
 
-/// The database answers queries.
+/// Readiness.
+///
+/// The database answers queries: 200, or 503 with `Retry-After` while it does not.
 #[utoipa::path(
     tag = "health",
     responses(

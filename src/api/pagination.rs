@@ -5,19 +5,38 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use bytes::Bytes;
 use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::error::ApiError;
 
-/// A page of a list, newest first unless the list says otherwise.
-#[derive(Debug, Serialize, ToSchema)]
+/// A page of a list: what every list answers.
+#[derive(Debug, Serialize)]
 pub struct Page<T> {
     /// The items of this page.
     pub data: Vec<T>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
-    #[schema(example = "eyJ2IjoxLCJmIjoiM2Y0YTBiMmMiLCJrIjpbMTY0MzIzNDQwMDAwMDAwMCwxXX0")]
     pub next_cursor: Option<String>,
 }
+
+/// Declares the OpenAPI schema of a page of `$item`: the shape of [`Page`], with its items as a
+/// reference to their named schema (which generated clients turn into one class, not one per
+/// page type) and `next_cursor` required and nullable.
+macro_rules! page_schema {
+    ($(#[$doc:meta])* $name:ident of $item:ty) => {
+        $(#[$doc])*
+        #[derive(Debug, utoipa::ToSchema)]
+        #[allow(dead_code)] // The spec's picture of `Page<$item>`, which is what is sent.
+        pub struct $name {
+            /// The items of this page.
+            pub data: Vec<$item>,
+            /// Pass as `cursor` to get the next page; `null` on the last page.
+            #[schema(required = true,
+                example = "eyJ2IjoxLCJmIjoiM2Y0YTBiMmMiLCJrIjpbMTY0MzIzNDQwMDAwMDAwMCwxXX0")]
+            pub next_cursor: Option<String>,
+        }
+    };
+}
+
+pub(crate) use page_schema;
 
 /// Cuts a `limit + 1` fetch to `limit` and returns the key of the last item kept when there was more.
 pub fn more_after<T, K>(rows: &mut Vec<T>, limit: u32, key: impl Fn(&T) -> K) -> Option<K> {

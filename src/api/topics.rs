@@ -6,11 +6,11 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::articles::{ArticleSummary, article_page};
+use super::articles::{ArticlePage, article_page};
 use super::auth::WriteKey;
 use super::by_slug::{SlugListRequest, delete_by_slug, slug_page};
 use super::error::{ApiError, ItemErrors, ListErrors, TopicWriteErrors};
-use super::pagination::Page;
+use super::pagination::page_schema;
 use super::params::{Collection, Links, QueryParams, TopicRef, parse_json};
 use crate::db::DbPool;
 use crate::queries::article_list::{ArticleListParams, ListScope};
@@ -74,6 +74,11 @@ impl From<TopicRow> for Topic {
     }
 }
 
+page_schema!(
+    /// A page of topics, in slug order.
+    TopicPage of Topic
+);
+
 /// Filters and paging for the topic list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -88,12 +93,15 @@ pub struct TopicListParams {
     pub cursor: Option<String>,
 }
 
-/// Every topic, in slug order, each with its parent.
+/// Topics.
+///
+/// The topic hierarchy in slug order, each topic with its parent; `parent` lists one topic's
+/// children (empty: the top level). 100 a page by default.
 #[utoipa::path(
     tag = "topics",
     params(TopicListParams),
     responses(
-        (status = 200, description = "A page of topics in slug order", body = Page<Topic>),
+        (status = 200, description = "A page of topics in slug order", body = TopicPage),
         ListErrors,
     )
 )]
@@ -129,7 +137,9 @@ pub async fn list_topics(
     .await
 }
 
-/// One topic with its children.
+/// One topic.
+///
+/// One topic by slug, with its parent and its direct children.
 #[utoipa::path(
     tag = "topics",
     params(("slug" = String, Path, description = "The topic's slug", example = "diplomacy")),
@@ -148,12 +158,14 @@ pub async fn get_topic(
     Ok(web::Json(topic_view(&mut conn, &path).await?))
 }
 
+/// A topic's articles.
+///
 /// The latest articles on a topic or any of its descendants; takes every article-list parameter.
 #[utoipa::path(
     tag = "topics",
     params(("slug" = String, Path, description = "The topic's slug", example = "diplomacy"), ArticleListParams),
     responses(
-        (status = 200, description = "A page of the topic's articles, descendants included", body = Page<ArticleSummary>,
+        (status = 200, description = "A page of the topic's articles, descendants included", body = ArticlePage,
             headers(("x-cache" = String, description = "`hit` or `miss` on the first page with only `limit` set, \
                 which may come from the response cache (never stale: a write empties it); absent otherwise"))),
         ListErrors,
@@ -273,7 +285,10 @@ async fn topic_view(
     })
 }
 
-/// Creates a topic.
+/// Create a topic.
+///
+/// Creates a topic, under a parent or at the top level, with its IPTC Media Topic code when it has
+/// one.
 #[utoipa::path(
     tag = "topics",
     request_body(content = TopicWrite, content_type = "application/json"),
@@ -297,7 +312,9 @@ pub async fn create_topic(
         .json(view))
 }
 
-/// Updates a topic; moving it under another parent re-files its articles under the new ancestors.
+/// Update a topic.
+///
+/// Changes a topic; moving it under another parent re-files its articles under the new ancestors.
 #[utoipa::path(
     tag = "topics",
     params(("slug" = String, Path, description = "The topic's slug", example = "diplomacy")),
@@ -327,7 +344,9 @@ pub async fn update_topic(
     Ok(HttpResponse::Ok().json(topic_view(&mut conn, &slug).await?))
 }
 
-/// Deletes a topic with no subtopics and no articles (409 otherwise).
+/// Delete a topic.
+///
+/// Deletes a topic with no subtopics and no articles; otherwise a 409.
 #[utoipa::path(
     tag = "topics",
     params(("slug" = String, Path, description = "The topic's slug", example = "diplomacy")),

@@ -99,3 +99,67 @@ async fn docs_page_is_served_from_the_binary() {
         "the Swagger UI bundle is embedded"
     );
 }
+
+#[test]
+fn the_spec_serves_generated_clients() {
+    let spec: serde_json::Value = serde_json::from_str(&dateline::openapi::spec_json()).unwrap();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let summary = op["summary"].as_str().unwrap_or_default();
+            assert!(
+                !summary.is_empty() && summary.len() <= 60 && !summary.contains('\n'),
+                "{method} {path}: a short summary, not {summary:?}"
+            );
+            assert!(
+                op["description"]
+                    .as_str()
+                    .is_some_and(|d| d.len() > summary.len()),
+                "{method} {path} has no description"
+            );
+            let security = op["security"]
+                .as_array()
+                .expect("security on every operation");
+            if method == "get" {
+                assert_eq!(
+                    security,
+                    &[serde_json::json!({})],
+                    "{method} {path} is public"
+                );
+                let headers = &op["responses"]["200"]["headers"];
+                let probe = path == "/healthz" || path == "/readyz";
+                if op["responses"].get("200").is_some() && !probe {
+                    assert!(
+                        headers["ETag"].is_object() && headers["Cache-Control"].is_object(),
+                        "{method} {path}"
+                    );
+                }
+            }
+            for (status, response) in op["responses"].as_object().unwrap() {
+                if let Some(problem) = response["content"].get("application/problem+json") {
+                    assert_eq!(
+                        problem["example"]["status"].as_u64(),
+                        status.parse::<u64>().ok(),
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+    let list = &spec["paths"]["/v1/articles"]["get"]["responses"]["200"];
+    assert!(list["headers"]["Link"].is_object());
+    let page = &spec["components"]["schemas"]["ArticlePage"];
+    assert_eq!(
+        page["properties"]["data"]["items"]["$ref"],
+        "#/components/schemas/ArticleSummary"
+    );
+    assert!(
+        page["required"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("next_cursor"))
+    );
+    assert_eq!(
+        page["properties"]["next_cursor"]["type"],
+        serde_json::json!(["string", "null"])
+    );
+}
