@@ -303,11 +303,10 @@ pub async fn get_article(
 #[into_params(parameter_in = Query)]
 pub struct ArticleParams {
     /// Only these fields, comma-separated (e.g. `headline,body`); all when absent. An unknown
-    /// name is a 400.
+    /// name is a 400. The article then has only those properties, whatever its schema requires.
     #[param(
         max_length = 500,
-        pattern = "^ *((id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|links|body|external_id|version|pub_status|entities) *(, *(id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|links|body|external_id|version|pub_status|entities) *)*)?$",
-        example = "headline,published_at,body"
+        pattern = "^ *((id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|links|body|external_id|version|pub_status|entities) *(, *(id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|links|body|external_id|version|pub_status|entities) *)*)?$"
     )]
     pub fields: Option<String>,
 }

@@ -1,7 +1,6 @@
-//! `GET /v1` (and `GET /`, which sends clients there): where everything in the API is.
+//! `GET /v1` (and `GET /`): where everything in the API is.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -78,17 +77,14 @@ pub async fn api_index() -> web::Json<ApiIndex> {
     web::Json(INDEX)
 }
 
-/// Go to the entry point.
+/// The entry point, at the server's root.
 ///
-/// The server's root answers 308 to `/v1`, the entry point of the current API version.
+/// The same document as `/v1`: links to the collections, this spec and the docs.
 #[utoipa::path(
     tag = "docs",
-    responses((status = 308, description = "Go to `/v1`",
-        headers(("Location" = String, description = "`/v1`"))), PlainErrors)
+    responses((status = 200, description = "The API's entry point", body = ApiIndex), PlainErrors)
 )]
 #[get("/")]
-pub async fn root() -> HttpResponse {
-    HttpResponse::PermanentRedirect()
-        .insert_header((header::LOCATION, INDEX.links.self_url))
-        .finish()
+pub async fn root() -> web::Json<ApiIndex> {
+    web::Json(INDEX)
 }

@@ -73,12 +73,12 @@ pub struct ArticleListParams {
     /// `next_cursor` of the previous page, with the same filters.
     pub cursor: Option<String>,
     /// Only these fields of each article, comma-separated (e.g. `headline,published_at,url`);
-    /// all when absent. An unknown name is a 400. It shapes the answer, not the list: cursors
-    /// and filters are the same with or without it.
+    /// all when absent. An unknown name is a 400. Each item then has only those properties,
+    /// whatever the item schema requires. It shapes the answer, not the list: cursors and
+    /// filters are the same with or without it.
     #[param(
         max_length = 500,
-        pattern = "^ *((id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|links) *(, *(id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|links) *)*)?$",
-        example = "headline,published_at,url"
+        pattern = "^ *((id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|links) *(, *(id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|links) *)*)?$"
     )]
     pub fields: Option<String>,
 }
@@ -298,23 +298,22 @@ impl ArticleQuery {
 
 /// The values of a repeatable slug parameter, sorted and deduplicated; each checked.
 fn slugs(param: &'static str, mut values: Vec<String>) -> Result<Vec<String>, QueryError> {
-    values.sort();
-    values.dedup();
+    // Counted as sent, as the spec's `maxItems` counts them.
     if values.len() > MAX_FILTER_VALUES {
         return Err(QueryError::bad_parameter(
             param,
             format!("at most {MAX_FILTER_VALUES} values"),
         ));
     }
+    values.sort();
+    values.dedup();
     values.iter().try_for_each(|s| check_slug(param, s))?;
     Ok(values)
 }
 
 /// The values of `source`, sorted and deduplicated; each checked like free text.
 fn sources(mut values: Vec<String>) -> Result<Vec<String>, QueryError> {
-    values.retain(|v| !v.trim().is_empty());
-    values.sort();
-    values.dedup();
+    // Counted as sent, as the spec's `maxItems` counts them.
     if values.len() > MAX_FILTER_VALUES {
         return Err(QueryError::bad_parameter(
             "source",
@@ -324,6 +323,9 @@ fn sources(mut values: Vec<String>) -> Result<Vec<String>, QueryError> {
     for value in &values {
         text_param("source", Some(value), MAX_SOURCE_CHARS)?;
     }
+    values.retain(|v| !v.trim().is_empty());
+    values.sort();
+    values.dedup();
     Ok(values)
 }
 
