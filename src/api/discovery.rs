@@ -1,4 +1,4 @@
-//! `GET /v1` (and `GET /`): where everything in the API is.
+//! `GET /v1`: where everything in the API is.
 
 use actix_web::{get, web};
 use serde::Serialize;
@@ -74,17 +74,5 @@ const INDEX: ApiIndex = ApiIndex {
 )]
 #[get("")]
 pub async fn api_index() -> web::Json<ApiIndex> {
-    web::Json(INDEX)
-}
-
-/// The entry point, at the server's root.
-///
-/// The same document as `/v1`: links to the collections, this spec and the docs.
-#[utoipa::path(
-    tag = "docs",
-    responses((status = 200, description = "The API's entry point", body = ApiIndex), PlainErrors)
-)]
-#[get("/")]
-pub async fn root() -> web::Json<ApiIndex> {
     web::Json(INDEX)
 }

@@ -62,7 +62,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(topics::get_topic)
             .service(topics::list_topic_articles),
     )
-    .service(discovery::root)
     .service(health::healthz)
     .service(health::readyz)
     .service(docs::openapi_json);

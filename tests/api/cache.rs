@@ -94,6 +94,14 @@ impl ServerProcess {
         response.json().await.expect("JSON body")
     }
 
+    /// A server on a database with the demo data, with `path` in its cache.
+    pub async fn warmed(path: &str) -> (TestApp, Self) {
+        let app = TestApp::with_demo().await;
+        let server = Self::start(&app).await;
+        server.warm(path).await;
+        (app, server)
+    }
+
     /// Waits until `path` is answered from the cache: the listener is up and the entry stored.
     pub async fn warm(&self, path: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);

@@ -114,7 +114,7 @@ async fn unknown_routes_and_wrong_methods_are_problems() {
     let app = TestApp::empty().await;
     let problem = app.get("/v2/articles").await.problem(404);
     assert!(problem["detail"].as_str().unwrap().contains("/v2/articles"));
-    app.get("/v2").await.problem(404);
+    app.get("/").await.problem(404);
 
     for request in [
         TestRequest::patch().uri("/v1/topics"),

@@ -21,10 +21,8 @@ fn keys(object: &Value) -> BTreeSet<&str> {
 #[actix_web::test]
 async fn lists_and_articles_answer_only_the_fields_asked_for() {
     let app = TestApp::with_demo().await;
-    let page = app
-        .get("/v1/articles?limit=3&fields=headline,published_at,url")
-        .await
-        .json();
+    let asked = "/v1/articles?limit=3&fields=headline,published_at,url";
+    let page = app.get(asked).await.json();
     let wanted: BTreeSet<&str> = ["headline", "published_at", "url"].into();
     for item in page["data"].as_array().unwrap() {
         assert_eq!(keys(item), wanted);
@@ -62,10 +60,8 @@ async fn lists_and_articles_answer_only_the_fields_asked_for() {
 
 #[actix_web::test]
 async fn a_selected_first_page_stays_cached() {
-    let app = TestApp::with_demo().await;
-    let server = ServerProcess::start(&app).await;
     let path = "/v1/articles?limit=5&fields=headline";
-    server.warm(path).await;
+    let (_app, server) = ServerProcess::warmed(path).await;
     let (page, cache) = server.get(path).await;
     assert_eq!(cache, "hit");
     assert_eq!(keys(&page["data"][0]), ["headline"].into());

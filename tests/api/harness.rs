@@ -231,6 +231,12 @@ impl TestApp {
         self.call(TestRequest::get().uri(uri)).await
     }
 
+    /// A request with any method and no body.
+    pub async fn send(&self, method: actix_web::http::Method, uri: &str) -> Response {
+        self.call(TestRequest::default().method(method).uri(uri))
+            .await
+    }
+
     pub async fn call(&self, request: TestRequest) -> Response {
         call_app(self.pool.clone(), request).await
     }

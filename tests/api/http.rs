@@ -4,18 +4,33 @@
 use std::io::Read;
 
 use actix_web::test::TestRequest;
-use dateline::vocab::Scope;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::cache::ServerProcess;
 use crate::harness::{Response, TestApp};
-use crate::writes::key;
+use crate::writes::demo_and_writer;
 
 const SEED: &str = "/v1/articles/us-formally-rejects-russias-top-security-demands";
 /// The origin the test app lets write (`tests/api/harness.rs`).
 const NEWSROOM: &str = "https://newsroom.example.com";
 const READER: &str = "https://reader.example.org";
+/// Reads of data, each with the `Cache-Control` its kind gets.
+const VALIDATED: [(&str, &str); 7] = [
+    ("/v1/articles?limit=3", "public, max-age=10"),
+    ("/v1/topics/diplomacy/articles", "public, max-age=10"),
+    ("/v1/authors", "public, max-age=10"),
+    (SEED, "public, max-age=60"),
+    ("/v1/entities/antony-blinken", "public, max-age=60"),
+    ("/v1/topics/diplomacy", "public, max-age=60"),
+    ("/openapi.json", "public, max-age=60"),
+];
+/// A list, the spec and a docs asset: every kind of answer that is compressed.
+const COMPRESSIBLE: [&str; 3] = [
+    "/v1/articles?limit=20",
+    "/openapi.json",
+    "/docs/swagger-ui.css",
+];
 
 async fn get_with(app: &TestApp, uri: &str, headers: &[(&str, &str)]) -> Response {
     let mut request = TestRequest::get().uri(uri);
@@ -82,15 +97,7 @@ async fn any_origin_may_read_and_only_configured_origins_may_write() {
 #[actix_web::test]
 async fn every_get_of_data_has_a_strong_etag_and_a_matching_if_none_match_is_a_304() {
     let app = TestApp::with_demo().await;
-    for (uri, cache_control) in [
-        ("/v1/articles?limit=3", "public, max-age=10"),
-        ("/v1/topics/diplomacy/articles", "public, max-age=10"),
-        ("/v1/authors", "public, max-age=10"),
-        (SEED, "public, max-age=60"),
-        ("/v1/entities/antony-blinken", "public, max-age=60"),
-        ("/v1/topics/diplomacy", "public, max-age=60"),
-        ("/openapi.json", "public, max-age=60"),
-    ] {
+    for (uri, cache_control) in VALIDATED {
         let first = app.get(uri).await;
         assert_eq!(first.status, 200, "{uri}");
         let etag = first
@@ -166,8 +173,7 @@ async fn an_article_has_last_modified_and_if_modified_since_is_answered() {
 
 #[actix_web::test]
 async fn a_write_changes_the_tags_of_what_it_changed_and_if_match_guards_writes() {
-    let app = TestApp::with_demo().await;
-    let writer = key(&app, &[Scope::Write]).await;
+    let (app, writer) = demo_and_writer().await;
     let list_tag = app
         .get("/v1/authors/alex-raufoglu/articles")
         .await
@@ -242,11 +248,7 @@ fn unbrotli(body: &[u8]) -> Vec<u8> {
 #[actix_web::test]
 async fn answers_are_compressed_by_accept_encoding_with_their_own_tags() {
     let app = TestApp::with_demo().await;
-    for uri in [
-        "/v1/articles?limit=20",
-        "/openapi.json",
-        "/docs/swagger-ui.css",
-    ] {
+    for uri in COMPRESSIBLE {
         let plain = app.get(uri).await;
         assert!(plain.header("content-encoding").is_none());
         assert!(
@@ -292,25 +294,13 @@ async fn head_answers_like_get_without_a_body_and_options_names_the_methods() {
         "/healthz",
     ] {
         let get = app.get(uri).await;
-        let head = app
-            .call(
-                TestRequest::default()
-                    .method(actix_web::http::Method::HEAD)
-                    .uri(uri),
-            )
-            .await;
+        let head = app.send(actix_web::http::Method::HEAD, uri).await;
         assert_eq!(head.status, 200, "{uri}");
         for name in ["content-type", "etag", "cache-control", "link"] {
             assert_eq!(head.header(name), get.header(name), "{name} of {uri}");
         }
     }
-    let options = app
-        .call(
-            TestRequest::default()
-                .method(actix_web::http::Method::OPTIONS)
-                .uri(SEED),
-        )
-        .await;
+    let options = app.send(actix_web::http::Method::OPTIONS, SEED).await;
     assert_eq!(options.status, 204);
     assert_eq!(
         options.header("allow"),
@@ -349,8 +339,7 @@ async fn head_answers_like_get_without_a_body_and_options_names_the_methods() {
 
 #[actix_web::test]
 async fn unknown_query_parameters_are_a_400_naming_them_on_every_route() {
-    let app = TestApp::with_demo().await;
-    let writer = key(&app, &[Scope::Write]).await;
+    let (app, writer) = demo_and_writer().await;
     for (uri, param) in [
         ("/v1/articles?topics=no-such-topic", "topics"),
         ("/v1/topics/diplomacy/articles?limit=5&foo=1", "foo"),
@@ -386,10 +375,8 @@ async fn unknown_query_parameters_are_a_400_naming_them_on_every_route() {
 
 #[actix_web::test]
 async fn a_cached_page_keeps_its_tag_and_its_compressed_bodies() {
-    let app = TestApp::with_demo().await;
-    let server = ServerProcess::start(&app).await;
     let path = "/v1/articles?limit=5";
-    server.warm(path).await;
+    let (_app, server) = ServerProcess::warmed(path).await;
     let client = awc::Client::default();
     let get = |headers: Vec<(&'static str, String)>| {
         let mut request = client.get(format!("{}{path}", server.base));
@@ -445,8 +432,7 @@ async fn a_cached_page_keeps_its_tag_and_its_compressed_bodies() {
 
 #[actix_web::test]
 async fn a_write_that_is_wrong_in_itself_hears_that_before_a_stale_if_match() {
-    let app = TestApp::with_demo().await;
-    let writer = key(&app, &[Scope::Write]).await;
+    let (app, writer) = demo_and_writer().await;
     let put = |body: Value| {
         TestRequest::put()
             .uri(SEED)

@@ -1,18 +1,9 @@
 //! What real wire data found in ingest: the rules every entry point (HTTP, `dateline import`)
 //! now keeps, each tested where it shows.
 
-use dateline::vocab::Scope;
 use serde_json::{Value, json};
 
-use crate::harness::TestApp;
-use crate::writes::{key, post};
-
-/// A database with the demo data, and a write key for it.
-async fn demo_and_writer() -> (TestApp, String) {
-    let app = TestApp::with_demo().await;
-    let writer = key(&app, &[Scope::Write]).await;
-    (app, writer)
-}
+use crate::writes::{demo_and_writer, post};
 
 fn wire(n: u32, body: &str) -> Value {
     json!({

@@ -7,6 +7,13 @@ use serde_json::{Value, json};
 
 use crate::harness::{Response, TestApp};
 
+/// A database with the demo data, and a write key for it.
+pub async fn demo_and_writer() -> (TestApp, String) {
+    let app = TestApp::with_demo().await;
+    let writer = key(&app, &[Scope::Write]).await;
+    (app, writer)
+}
+
 pub async fn key(app: &TestApp, scopes: &[Scope]) -> String {
     let mut conn = app.pool.get().await.unwrap();
     keys::create_key(&mut conn, "test", scopes).await.unwrap().0
