@@ -126,7 +126,7 @@ pub async fn article_page(
     scope: ListScope,
     params: ArticleListParams,
 ) -> Result<HttpResponse, ApiError> {
-    let fields = FieldSet::parse::<ArticleSummary>(params.fields.as_deref(), &[])?;
+    let fields = FieldSet::parse::<ArticleSummary>(params.fields.as_deref(), Vec::new)?;
     let query = ArticleQuery::parse(scope, params)?;
     let cache = req
         .app_data::<web::Data<ResponseCache>>()
@@ -283,7 +283,7 @@ pub async fn get_article(
 ) -> Result<HttpResponse, ApiError> {
     let fields = FieldSet::parse::<Article>(
         params.0.fields.as_deref(),
-        &FieldSet::names_of::<ArticleSummary>(),
+        FieldSet::names_of::<ArticleSummary>,
     )?;
     let key = path.into_inner();
     let reference = article::article_ref(&key)?;
