@@ -6,7 +6,7 @@ PG_PORT=${BENCH_PG_PORT:-5499}
 PG_DATA="$BENCH_DIR/pgdata"
 PG_SOCKET="$BENCH_DIR/socket"
 # Bump when the generator's output changes, so that old databases are not reused.
-GENERATOR_VERSION=1
+GENERATOR_VERSION=2
 # Where the dateline binary and the generator example were built.
 BIN_DIR=${BIN_DIR:-target/release}
 

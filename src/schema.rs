@@ -28,6 +28,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_changes (seq) {
+        seq -> Int8,
+        article_id -> Int8,
+        slug -> Text,
+        change -> Text,
+        version -> Int4,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     article_entities (article_id, entity_id) {
         article_id -> Int8,
         entity_id -> Int8,
@@ -133,6 +144,7 @@ diesel::joinable!(idempotency_keys -> api_keys (api_key_id));
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     article_authors,
+    article_changes,
     article_entities,
     article_topics,
     articles,

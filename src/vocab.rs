@@ -135,6 +135,18 @@ text_enum! {
 }
 
 text_enum! {
+    /// What happened to an article, as the change feed tells it.
+    pub enum ChangeKind {
+        /// The article was stored for the first time.
+        Created = "created",
+        /// A new version of the article was stored (a re-publication after a withdrawal too).
+        Updated = "updated",
+        /// The article was withdrawn: it answers 410 and is no longer listed.
+        Withdrawn = "withdrawn",
+    }
+}
+
+text_enum! {
     /// Order of an article list.
     #[derive(Default)]
     pub enum SortOrder {
@@ -178,6 +190,9 @@ mod tests {
                 serde_json::to_value(status).unwrap(),
                 serde_json::json!(status.as_str())
             );
+        }
+        for change in ChangeKind::ALL {
+            assert_eq!(change.as_str().parse::<ChangeKind>(), Ok(*change));
         }
         for sort in SortOrder::ALL {
             assert_eq!(

@@ -14,6 +14,7 @@ use super::error::PlainErrors;
     "links": {
         "self": "/v1",
         "articles": "/v1/articles",
+        "changes": "/v1/changes",
         "authors": "/v1/authors",
         "entities": "/v1/entities",
         "topics": "/v1/topics",
@@ -38,6 +39,8 @@ pub struct IndexLinks {
     pub self_url: &'static str,
     /// The latest articles, with every filter.
     pub articles: &'static str,
+    /// Every create, update and withdrawal of an article, in commit order: for mirrors.
+    pub changes: &'static str,
     /// Authors, in slug order.
     pub authors: &'static str,
     /// Named people, organisations, places and events, in slug order.
@@ -56,6 +59,7 @@ const INDEX: ApiIndex = ApiIndex {
     links: IndexLinks {
         self_url: "/v1",
         articles: "/v1/articles",
+        changes: "/v1/changes",
         authors: "/v1/authors",
         entities: "/v1/entities",
         topics: "/v1/topics",

@@ -367,6 +367,13 @@ problem_responses! {
 }
 
 problem_responses! {
+    /// Error responses of the change feed.
+    FeedErrors {
+        400 BadRequest: "A malformed or unknown parameter or cursor",
+    }
+}
+
+problem_responses! {
     /// Error responses of the readiness probe.
     ProbeErrors {
         400 BadRequest: "A query parameter the operation does not take",

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod authors;
 pub mod by_slug;
 pub mod cache;
+pub mod changes;
 pub mod discovery;
 pub mod docs;
 pub mod entities;
@@ -43,6 +44,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(article_writes::replace_article)
             .service(article_writes::patch_article)
             .service(article_writes::withdraw_article)
+            .service(changes::list_changes)
             .service(authors::list_authors)
             .service(authors::create_author)
             .service(authors::update_author)

@@ -7,6 +7,7 @@ pub mod article_write;
 pub mod articles;
 pub mod authors;
 pub mod bulk;
+pub mod changes;
 pub mod entities;
 pub mod idempotency;
 pub mod keys;

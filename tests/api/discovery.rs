@@ -25,7 +25,7 @@ async fn the_entry_point_links_the_collections_the_spec_and_the_docs() {
     let links = &index.json()["links"];
     assert_eq!(links["self"], "/v1");
     for name in [
-        "articles", "authors", "entities", "topics", "openapi", "docs",
+        "articles", "changes", "authors", "entities", "topics", "openapi", "docs",
     ] {
         let href = links[name].as_str().unwrap_or_else(|| panic!("{name}"));
         let target = app.get(href).await;

@@ -3,6 +3,7 @@
 mod articles;
 mod authors;
 mod cache;
+mod changes;
 mod cursors;
 mod discovery;
 mod entities;

@@ -19,7 +19,7 @@ pub async fn key(app: &TestApp, scopes: &[Scope]) -> String {
     keys::create_key(&mut conn, "test", scopes).await.unwrap().0
 }
 
-fn story(n: u32) -> Value {
+pub fn story(n: u32) -> Value {
     json!({
         "headline": format!("Council approves budget number {n}"),
         "lead": "The city council approved the budget on Tuesday.",
