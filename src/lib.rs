@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod ingest;
 pub mod local_pg;
+pub mod media;
 pub mod openapi;
 pub mod queries;
 pub mod schema;

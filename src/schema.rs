@@ -79,6 +79,8 @@ diesel::table! {
         pub_status -> Text,
         search -> Tsvector,
         content_hash -> Nullable<Bytea>,
+        media -> Jsonb,
+        image -> Nullable<Jsonb>,
     }
 }
 

@@ -147,6 +147,20 @@ text_enum! {
 }
 
 text_enum! {
+    /// What kind of media item it is.
+    #[derive(Default)]
+    pub enum MediaKind {
+        /// A photo, graphic or illustration.
+        #[default]
+        Picture = "picture",
+        /// A video.
+        Video = "video",
+        /// A sound recording.
+        Audio = "audio",
+    }
+}
+
+text_enum! {
     /// Order of an article list.
     #[derive(Default)]
     pub enum SortOrder {

@@ -13,6 +13,7 @@ use super::http::Coding;
 use super::pagination::{Page, page_body, page_response_builder, page_schema};
 use super::params::{AuthorRef, Collection, Links, QueryParams, TopicRef};
 use crate::db::DbPool;
+use crate::media::{Image, Media};
 use crate::queries::article::{self, FullArticle};
 use crate::queries::article_list::{ArticleListParams, ArticleQuery, ListScope};
 use crate::store::article_sql;
@@ -33,6 +34,7 @@ use crate::vocab::{EntityKind, EntityRel, PubStatus};
     "updated_at": "2022-01-26T22:00:00Z",
     "authors": [{"slug": "alex-raufoglu", "name": "Alex Raufoglu", "links": {"self": "/v1/authors/alex-raufoglu"}}],
     "topics": [{"slug": "diplomacy", "name": "Diplomacy", "links": {"self": "/v1/topics/diplomacy"}}, {"slug": "arms-control", "name": "Arms control and disarmament", "links": {"self": "/v1/topics/arms-control"}}],
+    "image": null,
     "links": {"self": "/v1/articles/us-formally-rejects-russias-top-security-demands"}
 }))]
 pub struct ArticleSummary {
@@ -60,6 +62,8 @@ pub struct ArticleSummary {
     pub authors: Vec<AuthorRef>,
     /// The topics the story was tagged with (not their ancestors), by name.
     pub topics: Vec<TopicRef>,
+    /// The lead picture's widest rendition, when the article has a picture.
+    pub image: Option<Image>,
     /// The article in this API (`url` is the publisher's page).
     pub links: Links,
 }
@@ -79,12 +83,14 @@ pub struct ArticleSummary {
     "updated_at": "2022-01-26T22:00:00Z",
     "authors": [{"slug": "alex-raufoglu", "name": "Alex Raufoglu", "links": {"self": "/v1/authors/alex-raufoglu"}}],
     "topics": [{"slug": "diplomacy", "name": "Diplomacy", "links": {"self": "/v1/topics/diplomacy"}}],
+    "image": null,
     "links": {"self": "/v1/articles/us-formally-rejects-russias-top-security-demands"},
     "body": "John Sullivan, the U.S. ambassador to Russia, sent the response to the Kremlin, ...",
     "external_id": null,
     "version": 1,
     "pub_status": "usable",
-    "entities": [{"slug": "antony-blinken", "name": "Antony Blinken", "kind": "person", "mentions": 6, "rel": "about", "links": {"self": "/v1/entities/antony-blinken"}}]
+    "entities": [{"slug": "antony-blinken", "name": "Antony Blinken", "kind": "person", "mentions": 6, "rel": "about", "links": {"self": "/v1/entities/antony-blinken"}}],
+    "media": []
 }))]
 pub struct Article {
     #[serde(flatten)]
@@ -99,6 +105,8 @@ pub struct Article {
     pub pub_status: PubStatus,
     /// The named entities the article is about or mentions.
     pub entities: Vec<ArticleEntity>,
+    /// Its pictures, video and audio, in the order it shows them; the lead picture is marked.
+    pub media: Vec<Media>,
 }
 
 /// An entity as an article names it.
@@ -209,6 +217,7 @@ pub fn summary_view(s: article_sql::ArticleSummary) -> ArticleSummary {
         updated_at: row.updated_at,
         authors: s.authors.into_iter().map(AuthorRef::from).collect(),
         topics: s.topics.into_iter().map(TopicRef::from).collect(),
+        image: row.image.map(|image| image.0),
         links,
     }
 }
@@ -233,6 +242,7 @@ pub fn article_view(article: FullArticle) -> Article {
                 rel: e.rel,
             })
             .collect(),
+        media: article.media,
     }
 }
 
@@ -306,7 +316,7 @@ pub struct ArticleParams {
     /// name is a 400. The article then has only those properties, whatever its schema requires.
     #[param(
         max_length = 500,
-        pattern = "^ *((id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|links|body|external_id|version|pub_status|entities) *(, *(id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|links|body|external_id|version|pub_status|entities) *)*)?$"
+        pattern = "^ *((id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|image|links|body|external_id|version|pub_status|entities|media) *(, *(id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|image|links|body|external_id|version|pub_status|entities|media) *)*)?$"
     )]
     pub fields: Option<String>,
 }

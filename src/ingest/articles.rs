@@ -250,6 +250,7 @@ async fn current_input(
         dateline: row.dateline.clone(),
         published_at: row.published_at,
         updated_at: row.updated_at,
+        image: None,
         rank: None,
     };
     let labels = attach_labels(conn, vec![summary]).await?.pop();
@@ -281,5 +282,6 @@ async fn current_input(
                 slug: Some(e.slug),
             })
             .collect(),
+        media: row.media.0,
     })
 }

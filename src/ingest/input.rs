@@ -9,18 +9,23 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use super::error::IngestError;
+use crate::media::Media;
 use crate::store::TopicId;
 use crate::store::article_write::{AboutEntity, ArticleDraft};
 use crate::text::{
     FieldError, LANGUAGE_RULE, TIME_RULE, canonical_language, canonical_url, check_text,
     named_slug, non_empty, parse_time,
 };
-use crate::vocab::EntityKind;
+use crate::vocab::{EntityKind, MediaKind};
 
 const MAX_AUTHORS: usize = 50;
 const MAX_TOPICS: usize = 20;
 const MAX_ENTITIES: usize = 200;
 const MAX_SHORT_TEXT: usize = 2_000;
+const MAX_MEDIA: usize = 50;
+const MAX_RENDITIONS: usize = 20;
+/// Larger than any real picture, small enough for every client's integers.
+const MAX_PIXELS: u32 = 100_000;
 
 /// An article to create or replace.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -77,6 +82,9 @@ pub struct ArticleInput {
     /// linked on top of these, as `mentions`.
     #[serde(default)]
     pub entities: Vec<EntityInput>,
+    /// Pictures, video and audio, in the order the article shows them; one may be the lead.
+    #[serde(default)]
+    pub media: Vec<Media>,
 }
 
 /// A byline: a name, or a name with the slug of an existing author.
@@ -269,6 +277,7 @@ impl ArticleInput {
                 Err(message) => errors.push(FieldError::new(format!("entities[{i}]"), message)),
             }
         }
+        let media = checked_media(&mut errors, &self.media);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -285,8 +294,119 @@ impl ArticleInput {
             authors,
             topics: topic_ids,
             entities,
+            media,
         })
     }
+}
+
+/// The media as stored: texts trimmed, every rule checked (each broken one named by its path,
+/// `media[0].renditions[1].href`), and the lead marked: the one the client marked, or else the
+/// first picture.
+fn checked_media(errors: &mut Vec<FieldError>, media: &[Media]) -> Vec<Media> {
+    if media.len() > MAX_MEDIA {
+        errors.push(FieldError::new("media", format!("at most {MAX_MEDIA}")));
+    }
+    let marked = media.iter().filter(|m| m.lead).count();
+    if marked > 1 {
+        errors.push(FieldError::new("media", "at most one item may be the lead"));
+    }
+    let mut checked = Vec::with_capacity(media.len());
+    for (i, item) in media.iter().enumerate() {
+        let at = format!("media[{i}]");
+        if item.lead && item.kind != MediaKind::Picture {
+            errors.push(FieldError::new(
+                format!("{at}.lead"),
+                "only a picture can be the lead",
+            ));
+        }
+        for (field, value) in [
+            ("uri", &item.uri),
+            ("caption", &item.caption),
+            ("credit", &item.credit),
+            ("copyright", &item.copyright),
+            ("alt_text", &item.alt_text),
+        ] {
+            check_text(
+                errors,
+                &format!("{at}.{field}"),
+                value.as_deref(),
+                MAX_SHORT_TEXT,
+            );
+        }
+        if item.renditions.is_empty() || item.renditions.len() > MAX_RENDITIONS {
+            errors.push(FieldError::new(
+                format!("{at}.renditions"),
+                format!("give 1 to {MAX_RENDITIONS} renditions"),
+            ));
+        }
+        for (j, rendition) in item.renditions.iter().enumerate() {
+            let at = format!("{at}.renditions[{j}]");
+            if !is_web_url(&rendition.href) {
+                errors.push(FieldError::new(
+                    format!("{at}.href"),
+                    "must be an absolute http or https URL",
+                ));
+            }
+            for (field, size) in [("width", rendition.width), ("height", rendition.height)] {
+                if size.is_some_and(|n| n == 0 || n > MAX_PIXELS) {
+                    errors.push(FieldError::new(
+                        format!("{at}.{field}"),
+                        format!("must be between 1 and {MAX_PIXELS} pixels"),
+                    ));
+                }
+            }
+            if rendition
+                .content_type
+                .as_deref()
+                .is_some_and(|t| !is_media_type(t))
+            {
+                errors.push(FieldError::new(
+                    format!("{at}.content_type"),
+                    "must be a media type such as `image/jpeg`",
+                ));
+            }
+        }
+        let mut item = item.clone();
+        for value in [
+            &mut item.uri,
+            &mut item.caption,
+            &mut item.credit,
+            &mut item.copyright,
+            &mut item.alt_text,
+        ] {
+            *value = non_empty(value);
+        }
+        for rendition in &mut item.renditions {
+            rendition.href = rendition.href.trim().to_owned();
+            rendition.content_type =
+                non_empty(&rendition.content_type).map(|t| t.to_ascii_lowercase());
+        }
+        checked.push(item);
+    }
+    if marked == 0
+        && let Some(first) = checked.iter_mut().find(|m| m.kind == MediaKind::Picture)
+    {
+        first.lead = true;
+    }
+    checked
+}
+
+/// An absolute http or https URL of at most 2,000 characters, as a browser can fetch it.
+fn is_web_url(href: &str) -> bool {
+    href.len() <= MAX_SHORT_TEXT
+        && url::Url::parse(href.trim())
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+}
+
+/// `type/subtype` (RFC 6838 names; parameters are not taken).
+fn is_media_type(value: &str) -> bool {
+    let name = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 127
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    matches!(value.trim().split_once('/'), Some((t, sub)) if name(t) && name(sub))
 }
 
 #[cfg(test)]
@@ -307,6 +427,48 @@ mod tests {
             errors[0].message.contains("RFC 3339"),
             "{}",
             errors[0].message
+        );
+    }
+
+    #[test]
+    fn media_are_checked_by_path_and_the_first_picture_is_the_lead() {
+        let input: ArticleInput = from_json(
+            br#"{"headline": "H", "url": "https://example.com/a", "published_at": "2022-01-26T22:00:00Z",
+                 "media": [
+                   {"kind": "video", "renditions": [{"href": "https://example.com/v.mp4"}]},
+                   {"caption": " A caption ", "renditions": [{"href": "https://example.com/p.jpg", "width": 800, "content_type": "Image/JPEG"}]}
+                 ]}"#,
+        )
+        .unwrap();
+        let draft = input.validate(&HashMap::new(), false).unwrap();
+        assert!(!draft.media[0].lead);
+        assert!(draft.media[1].lead, "the first picture");
+        assert_eq!(draft.media[1].caption.as_deref(), Some("A caption"));
+        assert_eq!(
+            draft.media[1].renditions[0].content_type.as_deref(),
+            Some("image/jpeg")
+        );
+
+        let bad: ArticleInput = from_json(
+            br#"{"headline": "H", "url": "https://example.com/a", "published_at": "2022-01-26T22:00:00Z",
+                 "media": [
+                   {"lead": true, "renditions": [{"href": "ftp://example.com/p.jpg", "width": 0, "content_type": "jpeg"}]},
+                   {"lead": true, "kind": "audio", "renditions": []}
+                 ]}"#,
+        )
+        .unwrap();
+        let errors = bad.validate(&HashMap::new(), false).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "media",
+                "media[0].renditions[0].href",
+                "media[0].renditions[0].width",
+                "media[0].renditions[0].content_type",
+                "media[1].lead",
+                "media[1].renditions"
+            ]
         );
     }
 

@@ -4,6 +4,7 @@ use diesel_async::AsyncPgConnection;
 
 use super::error::QueryError;
 use super::params::check_slug;
+use crate::media::Media;
 use crate::store::ArticleId;
 use crate::store::article_sql::{ArticleSummary, ArticleSummaryRow, attach_labels};
 use crate::store::articles::{self as stored, ArticleEntityRow, ArticleRef, ArticleRow};
@@ -18,6 +19,8 @@ pub struct FullArticle {
     pub version: i32,
     pub pub_status: PubStatus,
     pub entities: Vec<ArticleEntityRow>,
+    /// Pictures, video and audio, the lead marked.
+    pub media: Vec<Media>,
 }
 
 /// How a path names an article: digits written canonically are an id, anything else a slug.
@@ -65,6 +68,8 @@ pub async fn find(
         updated_at,
         version,
         pub_status,
+        media,
+        image,
     } = row;
     let summary_row = ArticleSummaryRow {
         id,
@@ -77,6 +82,7 @@ pub async fn find(
         dateline,
         published_at,
         updated_at,
+        image,
         rank: None,
     };
     let summary = attach_labels(conn, vec![summary_row])
@@ -90,5 +96,6 @@ pub async fn find(
         version,
         pub_status,
         entities,
+        media: media.0,
     })
 }

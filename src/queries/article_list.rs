@@ -78,7 +78,7 @@ pub struct ArticleListParams {
     /// filters are the same with or without it.
     #[param(
         max_length = 500,
-        pattern = "^ *((id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|links) *(, *(id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|links) *)*)?$"
+        pattern = "^ *((id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|image|links) *(, *(id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|image|links) *)*)?$"
     )]
     pub fields: Option<String>,
 }

@@ -16,8 +16,10 @@ use diesel::sql_types::{Array, BigInt, Float4, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 
+use super::json::StoredJson;
 use super::sql::{Bind, Sql};
 use super::{ArticleId, AuthorId, EntityId, TopicId};
+use crate::media::Image;
 use crate::vocab::SortOrder;
 
 /// What a list of articles is filtered by. Every field narrows the list.
@@ -93,6 +95,9 @@ pub struct ArticleSummaryRow {
     pub published_at: DateTime<Utc>,
     #[diesel(sql_type = Timestamptz)]
     pub updated_at: DateTime<Utc>,
+    /// What lists show of the article's media.
+    #[diesel(sql_type = Nullable<diesel::sql_types::Jsonb>)]
+    pub image: Option<StoredJson<Image>>,
     #[diesel(sql_type = Nullable<Float4>)]
     pub rank: Option<f32>,
 }
@@ -398,7 +403,7 @@ impl Driver {
     }
 }
 
-const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.headline, a.lead, a.url, a.source, a.language, a.dateline, a.published_at, a.updated_at";
+const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.headline, a.lead, a.url, a.source, a.language, a.dateline, a.published_at, a.updated_at, a.image";
 
 /// The keyset rows of a page: one branch per driver, merged by `UNION` when there are several.
 fn keyset_sql(page: PageRequest<'_>) -> Sql {
@@ -607,7 +612,7 @@ mod tests {
         })
     }
 
-    const SELECT: &str = "SELECT a.id, a.slug, a.headline, a.lead, a.url, a.source, a.language, a.dateline, a.published_at, a.updated_at";
+    const SELECT: &str = "SELECT a.id, a.slug, a.headline, a.lead, a.url, a.source, a.language, a.dateline, a.published_at, a.updated_at, a.image";
     const NEWEST: &str = "ORDER BY d.published_at DESC, d.article_id DESC LIMIT 21";
     const BY_TOPIC: &str = "FROM article_topics d JOIN articles a ON a.id = d.article_id WHERE a.pub_status = 'usable' AND d.topic_id =";
 

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use super::links::LinkRows;
 use super::topics::{topic_closure, topic_parents};
 use super::{ArticleId, AuthorId, EntityId, TopicId};
+use crate::media::{Media, lead_image};
 use crate::schema::{
     article_authors, article_entities, article_topics, articles, authors, entities,
 };
@@ -41,6 +42,10 @@ pub struct ArticleDraft {
     pub topics: Vec<TopicId>,
     /// The entities the article is about.
     pub entities: Vec<AboutEntity>,
+    /// Its pictures, video and audio, the lead marked. Left out of the content hash when there
+    /// are none, so that hashes stored before media existed stay comparable.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub media: Vec<Media>,
 }
 
 /// An entity an article says it is about: an existing one, or one to create.
@@ -69,6 +74,16 @@ impl ArticleDraft {
     fn content_hash(&self) -> Vec<u8> {
         let json = serde_json::to_vec(self).unwrap_or_default();
         Sha256::digest(json).to_vec()
+    }
+
+    /// The `media` column.
+    fn media_json(&self) -> serde_json::Value {
+        serde_json::to_value(&self.media).unwrap_or_else(|_| serde_json::json!([]))
+    }
+
+    /// The `image` column: what lists show of the media.
+    fn image_json(&self) -> Option<serde_json::Value> {
+        lead_image(&self.media).and_then(|image| serde_json::to_value(image).ok())
     }
 
     /// The slug of a new article: the headline's, made unique by a digest of its identity.
@@ -264,7 +279,8 @@ async fn insert_if_new(
     }
     let row: Option<Id> = diesel::sql_query(format!(
         "INSERT INTO articles (slug, url, external_id, source, headline, lead, body, language, dateline, \
-         published_at, content_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         published_at, content_hash, media, image) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
          ON CONFLICT {conflict_target} DO NOTHING RETURNING id"
     ))
     .bind::<Text, _>(draft.new_slug())
@@ -278,6 +294,8 @@ async fn insert_if_new(
     .bind::<Nullable<Text>, _>(&draft.dateline)
     .bind::<diesel::sql_types::Timestamptz, _>(draft.published_at)
     .bind::<diesel::sql_types::Bytea, _>(hash)
+    .bind::<diesel::sql_types::Jsonb, _>(draft.media_json())
+    .bind::<Nullable<diesel::sql_types::Jsonb>, _>(draft.image_json())
     .get_result(conn)
     .await
     .optional()?;
@@ -303,6 +321,8 @@ async fn replace_article(
             articles::dateline.eq(&draft.dateline),
             articles::published_at.eq(draft.published_at),
             articles::content_hash.eq(hash),
+            articles::media.eq(draft.media_json()),
+            articles::image.eq(draft.image_json()),
             articles::pub_status.eq(PubStatus::Usable),
             articles::updated_at.eq(diesel::dsl::now),
             articles::version.eq(articles::version + 1),

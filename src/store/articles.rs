@@ -5,6 +5,8 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::ArticleId;
+use super::json::StoredJson;
+use crate::media::{Image, Media};
 use crate::schema::{article_entities, articles, entities};
 use crate::vocab::{EntityKind, EntityRel, PubStatus};
 
@@ -25,6 +27,8 @@ pub struct ArticleRow {
     pub updated_at: DateTime<Utc>,
     pub version: i32,
     pub pub_status: PubStatus,
+    pub media: StoredJson<Vec<Media>>,
+    pub image: Option<StoredJson<Image>>,
 }
 
 #[derive(Debug, Clone, Queryable)]

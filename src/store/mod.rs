@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod changes;
 pub mod entities;
 pub mod idempotency;
+pub mod json;
 pub mod keys;
 pub mod links;
 pub mod sql;

@@ -19,6 +19,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("schema", 1),
     ("vocab", 1),
     ("text", 1),
+    ("media", 1),
     ("local_pg", 1),
 ];
 

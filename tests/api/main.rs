@@ -15,6 +15,7 @@ mod http;
 mod import;
 mod ingest;
 mod layers;
+mod media;
 mod openapi;
 mod throwaway_pg;
 mod topics;
