@@ -26,6 +26,7 @@ The worked example throughout is a TURAN wire story by Alex Raufoglu, datelined 
         (name = "authors", description = "People with a byline"),
         (name = "entities", description = "Named people, organisations, places and events"),
         (name = "topics", description = "The topic hierarchy, mapped to IPTC Media Topics"),
+        (name = "feeds", description = "Atom, RSS 2.0 and JSON Feed 1.1 of the article lists"),
         (name = "health", description = "Liveness and readiness probes"),
         (name = "docs", description = "This document"),
     )

@@ -16,6 +16,7 @@ pub mod discovery;
 pub mod docs;
 pub mod entities;
 pub mod error;
+pub mod feeds;
 pub mod fields;
 pub mod health;
 pub mod http;
@@ -45,6 +46,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(article_writes::patch_article)
             .service(article_writes::withdraw_article)
             .service(changes::list_changes)
+            .service(feeds::latest_feed)
+            .service(feeds::topic_feed)
+            .service(feeds::author_feed)
+            .service(feeds::entity_feed)
             .service(authors::list_authors)
             .service(authors::create_author)
             .service(authors::update_author)

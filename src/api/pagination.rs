@@ -84,9 +84,15 @@ fn next_url(req: &HttpRequest, cursor: &str) -> String {
         )
         .append_pair("cursor", cursor)
         .finish();
-    let relative = format!("{}?{query}", req.path());
+    absolute_url(req, &format!("{}?{query}", req.path()))
+}
+
+/// `relative` (a path and query) as an absolute URL of the server the request came to, when the
+/// request's scheme and host (which `Forwarded`/`X-Forwarded-*` headers set behind a proxy) make
+/// a valid one; else `relative` itself.
+pub fn absolute_url(req: &HttpRequest, relative: &str) -> String {
     let info = req.connection_info();
     url::Url::parse(&format!("{}://{}", info.scheme(), info.host()))
-        .and_then(|base| base.join(&relative))
-        .map_or(relative, |absolute| absolute.to_string())
+        .and_then(|base| base.join(relative))
+        .map_or_else(|_| relative.to_owned(), |absolute| absolute.to_string())
 }

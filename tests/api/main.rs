@@ -8,6 +8,7 @@ mod cursors;
 mod discovery;
 mod entities;
 mod errors;
+mod feeds;
 mod fields;
 mod harness;
 mod health;
