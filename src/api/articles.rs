@@ -3,18 +3,19 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::cache::{CachedPage, ResponseCache};
-use super::error::{ApiError, ArticleErrors, ListErrors};
+use super::error::{ApiError, ListErrors};
 use super::fields::FieldSet;
 use super::http::Coding;
+use super::negotiation;
 use super::pagination::{Page, page_body, page_response_builder, page_schema};
 use super::params::{AuthorRef, Collection, Links, QueryParams, TopicRef};
 use crate::db::DbPool;
 use crate::media::{Image, Media};
-use crate::queries::article::{self, FullArticle};
+use crate::queries::article::FullArticle;
 use crate::queries::article_list::{ArticleListParams, ArticleQuery, ListScope};
 use crate::store::article_sql;
 use crate::vocab::{EntityKind, EntityRel, PubStatus};
@@ -122,6 +123,8 @@ pub struct ArticleEntity {
     pub mentions: i32,
     /// `about`: a subject of the article; `mentions`: named in passing.
     pub rel: EntityRel,
+    /// The entity's Wikidata item, when known (`Q…`).
+    pub wikidata_id: Option<String>,
     /// The entity in this API.
     pub links: Links,
 }
@@ -134,6 +137,7 @@ pub async fn article_page(
     scope: ListScope,
     params: ArticleListParams,
 ) -> Result<HttpResponse, ApiError> {
+    negotiation::require_json(req)?;
     let fields = FieldSet::parse::<ArticleSummary>(params.fields.as_deref(), Vec::new)?;
     let query = ArticleQuery::parse(scope, params)?;
     let cache = req
@@ -240,6 +244,7 @@ pub fn article_view(article: FullArticle) -> Article {
                 kind: e.kind,
                 mentions: e.mentions,
                 rel: e.rel,
+                wikidata_id: e.wikidata_id,
             })
             .collect(),
         media: article.media,
@@ -270,55 +275,6 @@ pub async fn list_articles(
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
     article_page(&req, &pool, ListScope::All, params.0).await
-}
-
-/// One article.
-///
-/// One article by numeric id or slug, with its body and the entities it names. A withdrawn article
-/// is 410 Gone; `fields` selects fields.
-#[utoipa::path(
-    tag = "articles",
-    params(("id_or_slug" = String, Path, description = "The article's numeric id or its slug",
-            example = "us-formally-rejects-russias-top-security-demands"), ArticleParams),
-    responses(
-        (status = 200, description = "The article", body = Article),
-        ArticleErrors,
-    )
-)]
-#[get("/articles/{id_or_slug}")]
-pub async fn get_article(
-    pool: web::Data<DbPool>,
-    path: web::Path<String>,
-    params: QueryParams<ArticleParams>,
-) -> Result<HttpResponse, ApiError> {
-    let fields = FieldSet::parse::<Article>(
-        params.0.fields.as_deref(),
-        FieldSet::names_of::<ArticleSummary>,
-    )?;
-    let key = path.into_inner();
-    let reference = article::article_ref(&key)?;
-    let mut conn = pool.get().await?;
-    let article = article_view(article::find(&mut conn, &reference, &key).await?);
-    let mut response = article_response(&article);
-    Ok(match fields {
-        None => response.json(&article),
-        Some(fields) => {
-            response.json(fields.project(serde_json::to_value(&article).unwrap_or_default()))
-        }
-    })
-}
-
-/// What one article's answer may be shaped by.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ArticleParams {
-    /// Only these fields, comma-separated (e.g. `headline,body`); all when absent. An unknown
-    /// name is a 400. The article then has only those properties, whatever its schema requires.
-    #[param(
-        max_length = 500,
-        pattern = "^ *((id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|image|links|body|external_id|version|pub_status|entities|media) *(, *(id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|image|links|body|external_id|version|pub_status|entities|media) *)*)?$"
-    )]
-    pub fields: Option<String>,
 }
 
 /// An article's answer, before its body: 200 with `Last-Modified`.

@@ -57,6 +57,9 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// An `Accept` header that no representation of the resource satisfies.
+    #[error("{0}")]
+    NotAcceptable(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
     /// Pool timeout or database down: transient, the client may retry.
@@ -142,6 +145,7 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::Validation(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -352,8 +356,9 @@ problem_responses! {
 problem_responses! {
     /// Error responses of reading one article.
     ArticleErrors {
-        400 BadRequest: "A query parameter the operation does not take",
+        400 BadRequest: "A query parameter the operation does not take, or an unknown `format`",
         404 NotFound: "No article with this id or slug",
+        406 NotAcceptable: "`Accept` names no format the article comes in (JSON, ninjs 2.2 or 3.1, JSON-LD)",
         410 Gone: "The article was withdrawn",
     }
 }

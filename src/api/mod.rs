@@ -5,6 +5,7 @@
 //! The route table is [`configure`]: what it registers is served, documented in the spec, and
 //! named in every 405's `Allow` header.
 
+pub mod article_read;
 pub mod article_writes;
 pub mod articles;
 pub mod auth;
@@ -20,6 +21,9 @@ pub mod feeds;
 pub mod fields;
 pub mod health;
 pub mod http;
+pub mod jsonld;
+pub mod negotiation;
+pub mod ninjs;
 pub mod pagination;
 pub mod params;
 pub mod topics;
@@ -41,7 +45,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(articles::list_articles)
             .service(article_writes::upsert_article)
             .service(article_writes::upsert_batch)
-            .service(articles::get_article)
+            .service(article_read::get_article)
             .service(article_writes::replace_article)
             .service(article_writes::patch_article)
             .service(article_writes::withdraw_article)
@@ -163,7 +167,7 @@ mod tests {
         assert!(list.contains(&"topic".to_owned()) && list.contains(&"cursor".to_owned()));
         assert_eq!(
             super::route("/v1/articles/{id_or_slug}").unwrap().query["GET"],
-            ["fields"]
+            ["fields", "format", "ninjs_version"]
         );
         assert!(super::route("/v1/articles/{id_or_slug}").unwrap().query["DELETE"].is_empty());
     }

@@ -99,3 +99,11 @@ pub async fn find(
         media: media.0,
     })
 }
+
+/// The IPTC Media Topic code of each of the article's direct topics that has one, by slug.
+pub async fn topic_codes(
+    conn: &mut AsyncPgConnection,
+    id: ArticleId,
+) -> Result<std::collections::HashMap<String, String>, QueryError> {
+    Ok(stored::topic_codes(conn, id).await?.into_iter().collect())
+}

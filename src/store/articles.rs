@@ -38,6 +38,7 @@ pub struct ArticleEntityRow {
     pub kind: EntityKind,
     pub mentions: i32,
     pub rel: EntityRel,
+    pub wikidata_id: Option<String>,
 }
 
 /// How a client names an article in a URL.
@@ -98,7 +99,25 @@ pub async fn article_entities(
             entities::kind,
             article_entities::mentions,
             article_entities::rel,
+            entities::wikidata_id,
         ))
+        .load(conn)
+        .await
+}
+
+/// The IPTC Media Topic codes of an article's direct topics, by topic slug (topics without a
+/// code left out): what ninjs and JSON-LD name the subjects by.
+pub async fn topic_codes(
+    conn: &mut AsyncPgConnection,
+    id: ArticleId,
+) -> QueryResult<Vec<(String, String)>> {
+    use crate::schema::{article_topics, topics};
+    article_topics::table
+        .inner_join(topics::table)
+        .filter(article_topics::article_id.eq(id.0))
+        .filter(article_topics::direct)
+        .filter(topics::iptc_code.is_not_null())
+        .select((topics::slug, topics::iptc_code.assume_not_null()))
         .load(conn)
         .await
 }

@@ -10,6 +10,7 @@ mod entities;
 mod errors;
 mod feeds;
 mod fields;
+mod formats;
 mod harness;
 mod health;
 mod http;
