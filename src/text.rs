@@ -156,6 +156,21 @@ pub fn parse_time(value: &str) -> Option<DateTime<Utc>> {
         .ok()
 }
 
+/// An IPTC Media Topic code as topics store it (`medtop:20000639`), from the code or its URI
+/// (`http://cv.iptc.org/newscodes/mediatopic/20000639`, as ninjs `subjects` carry it).
+pub fn media_topic_code(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let digits = raw
+        .strip_prefix("medtop:")
+        .or_else(|| {
+            raw.strip_prefix("http://cv.iptc.org/newscodes/mediatopic/")
+                .or_else(|| raw.strip_prefix("https://cv.iptc.org/newscodes/mediatopic/"))
+        })?
+        .trim_end_matches('/');
+    (digits.len() == 8 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| format!("medtop:{digits}"))
+}
+
 /// Scheme and host lower-cased (by the URL parser), fragment and tracking parameters dropped.
 pub fn canonical_url(raw: &str) -> Option<String> {
     let mut url = url::Url::parse(raw).ok()?;

@@ -14,11 +14,11 @@ use super::articles::{Article, article_response, article_view};
 use super::auth::WriteKey;
 use super::error::{ApiError, ArticleWriteErrors, Problem};
 use super::http::{etag_of, if_match_holds};
-use super::params::{parse_json, require_content_type};
+use super::params::{NINJS_JSON, parse_article, parse_json, require_content_type};
 use crate::db::DbPool;
 use crate::ingest::articles::{self as ingest, UnknownTopics};
 use crate::ingest::error::IngestError;
-use crate::ingest::input::{ArticleInput, from_json, from_value, split_ndjson};
+use crate::ingest::input::{ArticleInput, from_json, from_ninjs, from_value, split_ndjson};
 use crate::ingest::linking::SharedGazetteer;
 use crate::queries::article::{self, article_ref};
 use crate::queries::error::QueryError;
@@ -40,7 +40,13 @@ const MAX_IDEMPOTENCY_KEY: usize = 255;
 /// the first answer back byte for byte.
 #[utoipa::path(
     tag = "articles",
-    request_body(content = ArticleInput, content_type = "application/json"),
+    request_body(description = "dateline's `ArticleInput`, or an IPTC ninjs 2.x or 3.x text item \
+        (`application/ninjs+json`: headlines, descriptions, bodies, `by`, `located`, times, `subjects` with IPTC Media \
+        Topic codes, people, organisations, places, events, and associations with renditions)",
+        content(
+            (ArticleInput = "application/json"),
+            (Object = "application/ninjs+json"),
+        )),
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", description = "Any unique string of 1 to 255 visible ASCII characters naming this request, so that it can be retried safely")),
     security(("api_key" = ["write"])),
     responses(
@@ -58,7 +64,7 @@ pub async fn upsert_article(
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let idempotency_key = idempotency_key(&req)?;
-    let input: ArticleInput = parse_json(&req, &body)?;
+    let input = parse_article(&req, &body)?;
     let mut conn = pool.get().await?;
     let request_hash = Sha256::digest(
         [
@@ -213,8 +219,8 @@ pub struct BatchResult {
 #[utoipa::path(
     tag = "articles",
     request_body(content = Vec<Object>, content_type = "application/json",
-        description = "An array of `ArticleInput` objects, or one per line as `application/x-ndjson`. \
-            Each item is checked on its own: one that is not a valid `ArticleInput` is reported in its result."),
+        description = "An array of `ArticleInput` objects, or one per line as `application/x-ndjson`, or \
+            an array of IPTC ninjs text items as `application/ninjs+json`. Each item is checked on its own: one that is not a valid `ArticleInput` is reported in its result."),
     security(("api_key" = ["write"])),
     responses((status = 200, description = "Each item's result, in order", body = BatchResult), ArticleWriteErrors)
 )]
@@ -226,7 +232,10 @@ pub async fn upsert_batch(
     gazetteer: web::Data<SharedGazetteer>,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let media = require_content_type(&req, &["application/json", "application/x-ndjson"])?;
+    let media = require_content_type(
+        &req,
+        &["application/json", "application/x-ndjson", NINJS_JSON],
+    )?;
     let items: Vec<Result<ArticleInput, IngestError>> = if media == "application/x-ndjson" {
         split_ndjson(&body).map(from_json).collect()
     } else {
@@ -242,7 +251,11 @@ pub async fn upsert_batch(
         if !not_objects.is_empty() {
             return Err(ApiError::Validation(not_objects));
         }
-        values.iter().map(from_value).collect()
+        if media == NINJS_JSON {
+            values.iter().map(from_ninjs).collect()
+        } else {
+            values.iter().map(from_value).collect()
+        }
     };
     if items.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::PayloadTooLarge(format!(

@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 use super::articles::Article;
 use super::negotiation::NinjsVersion;
 use super::pagination::absolute_url;
+use crate::ingest::formats::lower_names;
 use crate::vocab::EntityKind;
 
 /// The URI scheme of IPTC Media Topics (`medtop:20000639`).
@@ -189,17 +190,4 @@ fn document_3_1(
         put("associations", Value::Array(associations));
     }
     Value::Object(doc)
-}
-
-/// The names of a ninjs 3 document as ninjs 2 writes them: in lower case, at every depth.
-pub fn lower_names(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), lower_names(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(lower_names).collect()),
-        other => other,
-    }
 }

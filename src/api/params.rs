@@ -109,6 +109,22 @@ pub fn parse_json<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result
     Ok(crate::ingest::input::from_json(body)?)
 }
 
+/// The media type of IPTC ninjs, which article writes take besides dateline's JSON.
+pub const NINJS_JSON: &str = "application/ninjs+json";
+
+/// An article to write, from dateline's JSON or from IPTC ninjs (2.x or 3.x), by `Content-Type`.
+pub fn parse_article(
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<crate::ingest::input::ArticleInput, ApiError> {
+    use crate::ingest::input::{from_json, from_ninjs};
+    if require_content_type(req, &["application/json", NINJS_JSON])? == NINJS_JSON {
+        Ok(from_ninjs(&from_json::<serde_json::Value>(body)?)?)
+    } else {
+        Ok(from_json(body)?)
+    }
+}
+
 /// 415 unless the request's media type is one of `accepted` (or a `+json` type for JSON).
 pub fn require_content_type(req: &HttpRequest, accepted: &[&str]) -> Result<String, ApiError> {
     let media = req
@@ -123,7 +139,8 @@ pub fn require_content_type(req: &HttpRequest, accepted: &[&str]) -> Result<Stri
                 .to_ascii_lowercase()
         })
         .unwrap_or_default();
-    let json_like = media.ends_with("+json") && accepted.contains(&"application/json");
+    let json_like =
+        media.ends_with("+json") && media != NINJS_JSON && accepted.contains(&"application/json");
     if accepted.contains(&media.as_str()) || json_like {
         Ok(media)
     } else {

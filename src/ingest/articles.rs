@@ -13,6 +13,7 @@ use crate::store::article_sql::{ArticleSummaryRow, attach_labels};
 use crate::store::article_write::{self, ArticleDraft, Mentions, Upserted};
 use crate::store::articles::{self as stored, ArticleRef, ArticleRow};
 use crate::store::{ArticleId, TopicId, is_unavailable, topics};
+use crate::text::media_topic_code;
 use crate::vocab::{EntityRel, PubStatus};
 
 /// What to do with a topic slug the taxonomy lacks.
@@ -46,7 +47,7 @@ pub async fn upsert_all(
     items: Vec<Result<ArticleInput, IngestError>>,
     unknown_topics: UnknownTopics,
 ) -> Result<Vec<Result<Upserted, IngestError>>, IngestError> {
-    let topics = known_topics(conn, items.iter().flatten().flat_map(|i| i.topics.iter())).await?;
+    let topics = known_topics(conn, items.iter().flatten()).await?;
     let gazetteer = gazetteer.get(conn).await?;
     let mut results = Vec::with_capacity(items.len());
     for item in items {
@@ -159,7 +160,7 @@ async fn write_replacement(
     expected_version: Option<i32>,
 ) -> Result<ArticleId, IngestError> {
     let id = row.id;
-    let topics = known_topics(conn, input.topics.iter()).await?;
+    let topics = known_topics(conn, std::iter::once(input)).await?;
     let mut draft = input
         .validate(&topics, true)
         .map_err(IngestError::Invalid)?;
@@ -217,19 +218,36 @@ fn link(gazetteer: &Gazetteer, draft: &mut ArticleDraft) -> Mentions {
 /// The ids of the topics among these slugs that exist.
 async fn known_topics<'a>(
     conn: &mut AsyncPgConnection,
-    slugs: impl Iterator<Item = &'a String>,
+    inputs: impl Iterator<Item = &'a ArticleInput>,
 ) -> Result<HashMap<String, TopicId>, IngestError> {
-    let mut slugs: Vec<String> = slugs.filter(|s| !s.contains('\0')).cloned().collect();
+    let mut slugs = Vec::new();
+    let mut codes = Vec::new();
+    for input in inputs {
+        slugs.extend(input.topics.iter().filter(|s| !s.contains('\0')).cloned());
+        codes.extend(input.subjects.iter().filter_map(|s| media_topic_code(s)));
+    }
     slugs.sort();
     slugs.dedup();
-    if slugs.is_empty() {
-        return Ok(HashMap::new());
+    codes.sort();
+    codes.dedup();
+    let mut known = HashMap::new();
+    if !slugs.is_empty() {
+        known.extend(
+            topics::topic_ids(conn, &slugs)
+                .await?
+                .into_iter()
+                .map(|(id, slug)| (slug, id)),
+        );
     }
-    Ok(topics::topic_ids(conn, &slugs)
-        .await?
-        .into_iter()
-        .map(|(id, slug)| (slug, id))
-        .collect())
+    if !codes.is_empty() {
+        known.extend(
+            topics::topic_ids_by_code(conn, &codes)
+                .await?
+                .into_iter()
+                .map(|(id, code)| (code, id)),
+        );
+    }
+    Ok(known)
 }
 
 /// The article as a client would send it back: what a merge patch applies to.
@@ -283,5 +301,6 @@ async fn current_input(
             })
             .collect(),
         media: row.media.0,
+        subjects: Vec::new(),
     })
 }

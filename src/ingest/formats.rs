@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::text::{FieldError, media_topic_code};
+
 /// The demo taxonomy's mapping of HuffPost sections to topics.
 const DEMO_SET: &str = include_str!("../../data/demo/turan.json");
 
@@ -47,7 +49,13 @@ pub fn to_article(doc: Value, huffpost_topics: &HashMap<String, String>) -> Resu
     }
     if doc.get("uri").is_some() && (doc.get("headlines").is_some() || doc.get("headline").is_some())
     {
-        return from_ninjs(&doc);
+        return from_ninjs(&doc).map_err(|errors| {
+            let messages: Vec<String> = errors
+                .iter()
+                .map(|e| format!("ninjs `{}`: {}", e.field, e.message))
+                .collect();
+            messages.join("; ")
+        });
     }
     Ok(doc)
 }
@@ -68,61 +76,152 @@ fn from_huffpost(doc: &Value, huffpost_topics: &HashMap<String, String>) -> Valu
     })
 }
 
-/// IPTC ninjs 2.x (lower-case keys) and 3.x (camelCase keys).
-fn from_ninjs(doc: &Value) -> Result<Value, String> {
-    let field = |names: &[&str]| names.iter().find_map(|n| doc.get(*n)).cloned();
-    let text_of = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_owned));
-    let by_role = |list: Option<Value>, roles: &[&str]| -> Option<String> {
-        let list = list?;
-        let items = list.as_array()?;
-        let pick = items
+/// A ninjs document with its property names in lower case, which makes ninjs 2.x (lower-case
+/// names) and 3.x (camelCase) one shape. Only what an article keeps is read; the rest is ignored.
+#[derive(Debug, Deserialize)]
+struct NinjsDoc {
+    uri: String,
+    #[serde(default)]
+    headlines: Vec<NinjsText>,
+    /// ninjs 1.x.
+    headline: Option<String>,
+    title: Option<String>,
+    #[serde(default)]
+    descriptions: Vec<NinjsText>,
+    description_text: Option<String>,
+    #[serde(default)]
+    bodies: Vec<NinjsText>,
+    body_text: Option<String>,
+    firstcreated: Option<String>,
+    versioncreated: Option<String>,
+    copyrightholder: Option<String>,
+    by: Option<String>,
+    byline: Option<String>,
+    language: Option<String>,
+    located: Option<String>,
+    #[serde(default)]
+    subjects: Vec<NinjsConcept>,
+    #[serde(default)]
+    people: Vec<NinjsConcept>,
+    #[serde(default)]
+    organisations: Vec<NinjsConcept>,
+    #[serde(default)]
+    places: Vec<NinjsConcept>,
+    #[serde(default)]
+    events: Vec<NinjsConcept>,
+    #[serde(default)]
+    associations: Vec<NinjsAssociation>,
+}
+
+#[derive(Debug, Deserialize)]
+struct NinjsText {
+    value: String,
+    role: Option<String>,
+    contenttype: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct NinjsConcept {
+    name: Option<String>,
+    rel: Option<String>,
+    uri: Option<String>,
+    literal: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct NinjsAssociation {
+    uri: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    name: Option<String>,
+    by: Option<String>,
+    copyrightnotice: Option<String>,
+    #[serde(default)]
+    descriptions: Vec<NinjsText>,
+    #[serde(default)]
+    headlines: Vec<NinjsText>,
+    #[serde(default)]
+    renditions: Vec<NinjsRendition>,
+}
+
+#[derive(Debug, Deserialize)]
+struct NinjsRendition {
+    href: Option<String>,
+    width: Option<f64>,
+    height: Option<f64>,
+    contenttype: Option<String>,
+}
+
+/// The value of the item with one of `roles`, else of the first.
+fn by_role(items: &[NinjsText], roles: &[&str]) -> Option<String> {
+    items
+        .iter()
+        .find(|i| i.role.as_deref().is_some_and(|r| roles.contains(&r)))
+        .or_else(|| items.first())
+        .map(|i| i.value.clone())
+}
+
+/// IPTC ninjs 2.x and 3.x as the `POST /v1/articles` body: headline, standfirst, body, byline,
+/// place, times; subjects with Media Topic codes (filed under the topics that carry them);
+/// people, organisations, places and events the item is about; pictures, video and audio. A
+/// document of the wrong shape is refused naming the ninjs property (in lower case).
+pub fn from_ninjs(doc: &Value) -> Result<Value, Vec<FieldError>> {
+    let lowered = lower_names(doc.clone());
+    let doc: NinjsDoc = serde_path_to_error::deserialize(&lowered).map_err(|e| {
+        let path = e.path().to_string();
+        vec![FieldError::new(
+            if path == "." { String::new() } else { path },
+            e.into_inner().to_string(),
+        )]
+    })?;
+    let mut errors = Vec::new();
+    let headline = by_role(&doc.headlines, &["main"])
+        .or_else(|| doc.headline.clone())
+        .or_else(|| doc.title.clone());
+    if headline.is_none() {
+        errors.push(FieldError::new(
+            "headlines",
+            "a ninjs text item needs a headline",
+        ));
+    }
+    let published = doc
+        .firstcreated
+        .clone()
+        .or_else(|| doc.versioncreated.clone());
+    if published.is_none() {
+        errors.push(FieldError::new(
+            "firstcreated",
+            "give `firstCreated` or `versionCreated` (RFC 3339)",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let lead = by_role(
+        &doc.descriptions,
+        &["lead", "summary", "abstract", "description"],
+    )
+    .or_else(|| doc.description_text.clone());
+    let body = doc.body_text.clone().or_else(|| {
+        let plain = doc
+            .bodies
             .iter()
-            .find(|i| {
-                i.get("role")
-                    .and_then(Value::as_str)
-                    .is_some_and(|r| roles.contains(&r))
-            })
-            .or_else(|| items.first())?;
-        pick.get("value").and_then(Value::as_str).map(str::to_owned)
-    };
-    let uri = text_of(field(&["uri"])).ok_or("ninjs: no `uri`")?;
-    let headline = by_role(field(&["headlines"]), &["main"])
-        .or_else(|| text_of(field(&["headline", "title"])))
-        .ok_or("ninjs: no headline")?;
-    let lead = by_role(field(&["descriptions"]), &["lead", "summary", "abstract"])
-        .or_else(|| text_of(field(&["description_text"])));
-    let body = text_of(field(&["body_text"])).or_else(|| {
-        let bodies = field(&["bodies"])?;
-        let items = bodies.as_array()?;
-        let plain = items.iter().find(|b| {
-            b.get("contenttype")
-                .or_else(|| b.get("contentType"))
-                .and_then(Value::as_str)
-                == Some("text/plain")
-        });
-        let chosen = plain.or_else(|| items.first())?;
-        let value = chosen.get("value").and_then(Value::as_str)?;
-        Some(if plain.is_some() {
-            value.to_owned()
-        } else {
-            markup_to_text(value)
-        })
+            .find(|b| b.contenttype.as_deref() == Some("text/plain"));
+        match plain {
+            Some(b) => Some(b.value.clone()),
+            None => doc.bodies.first().map(|b| markup_to_text(&b.value)),
+        }
     });
-    let published = text_of(field(&[
-        "firstcreated",
-        "firstCreated",
-        "versioncreated",
-        "versionCreated",
-    ]))
-    .ok_or("ninjs: no `firstcreated` or `versioncreated`")?;
-    let source = text_of(field(&["copyrightholder", "copyrightHolder"]))
+    let source = doc
+        .copyrightholder
+        .clone()
         .or_else(|| {
-            url::Url::parse(&uri)
+            url::Url::parse(&doc.uri)
                 .ok()
                 .and_then(|u| u.host_str().map(str::to_owned))
         })
         .unwrap_or_else(|| "ninjs".to_owned());
-    let byline = text_of(field(&["by", "byline"])).unwrap_or_default();
+    let byline = doc.by.clone().or(doc.byline.clone()).unwrap_or_default();
     let authors: Vec<&str> = byline
         .trim_start_matches("By ")
         .trim_start_matches("Von ")
@@ -130,19 +229,98 @@ fn from_ninjs(doc: &Value) -> Result<Value, String> {
         .map(str::trim)
         .filter(|a| !a.is_empty() && !matches!(*a, "dpa" | "AP" | "NTB" | "TT"))
         .collect();
-    let url = uri.starts_with("http").then(|| uri.clone());
+    let subjects: Vec<String> = doc
+        .subjects
+        .iter()
+        .flat_map(|s| [s.uri.as_deref(), s.literal.as_deref()])
+        .flatten()
+        .filter_map(media_topic_code)
+        .collect();
+    let mut entities = Vec::new();
+    for (concepts, kind) in [
+        (&doc.people, "person"),
+        (&doc.organisations, "organisation"),
+        (&doc.places, "place"),
+        (&doc.events, "event"),
+    ] {
+        // Named in passing is for entity linking to find; the rest is what the item is about.
+        for concept in concepts
+            .iter()
+            .filter(|c| c.rel.as_deref() != Some("mentions"))
+        {
+            if let Some(name) = concept.name.as_deref().filter(|n| !n.trim().is_empty()) {
+                entities.push(json!({"name": name, "kind": kind}));
+            }
+        }
+    }
+    let media: Vec<Value> = doc
+        .associations
+        .iter()
+        .filter_map(|a| {
+            let kind = match a.kind.as_deref() {
+                Some("picture" | "graphic") | None => "picture",
+                Some("video") => "video",
+                Some("audio") => "audio",
+                Some(_) => return None,
+            };
+            let renditions: Vec<Value> = a
+                .renditions
+                .iter()
+                .filter_map(|r| {
+                    let href = r.href.as_deref()?;
+                    let size = |n: Option<f64>| n.filter(|n| *n >= 1.0).map(|n| n.round() as u32);
+                    Some(json!({
+                        "href": href,
+                        "width": size(r.width),
+                        "height": size(r.height),
+                        "content_type": r.contenttype,
+                    }))
+                })
+                .collect();
+            if renditions.is_empty() {
+                return None;
+            }
+            Some(json!({
+                "kind": kind,
+                "uri": a.uri,
+                "caption": by_role(&a.descriptions, &["caption"]).or_else(|| by_role(&a.headlines, &["main"])),
+                "alt_text": a.descriptions.iter().find(|d| d.role.as_deref() == Some("alt")).map(|d| d.value.clone()),
+                "credit": a.by,
+                "copyright": a.copyrightnotice,
+                "lead": a.name.as_deref() == Some("mainpic"),
+                "renditions": renditions,
+            }))
+        })
+        .collect();
+    let url = doc.uri.starts_with("http").then(|| doc.uri.clone());
     Ok(json!({
         "headline": headline,
         "lead": lead,
         "body": body,
         "url": url,
         "source": source,
-        "external_id": uri,
-        "language": text_of(field(&["language"])).unwrap_or_else(|| "en".to_owned()),
-        "dateline": text_of(field(&["located"])),
+        "external_id": doc.uri,
+        "language": doc.language.unwrap_or_else(|| "en".to_owned()),
+        "dateline": doc.located,
         "published_at": published,
         "authors": authors,
+        "subjects": subjects,
+        "entities": entities,
+        "media": media,
     }))
+}
+
+/// Property names in lower case, at every depth: ninjs 3's camelCase as ninjs 2 writes it.
+pub fn lower_names(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), lower_names(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(lower_names).collect()),
+        other => other,
+    }
 }
 
 /// Text from HTML or NITF markup: tags become spaces, paragraph ends blank lines, and the few

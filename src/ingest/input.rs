@@ -14,7 +14,7 @@ use crate::store::TopicId;
 use crate::store::article_write::{AboutEntity, ArticleDraft};
 use crate::text::{
     FieldError, LANGUAGE_RULE, TIME_RULE, canonical_language, canonical_url, check_text,
-    named_slug, non_empty, parse_time,
+    media_topic_code, named_slug, non_empty, parse_time,
 };
 use crate::vocab::{EntityKind, MediaKind};
 
@@ -85,6 +85,12 @@ pub struct ArticleInput {
     /// Pictures, video and audio, in the order the article shows them; one may be the lead.
     #[serde(default)]
     pub media: Vec<Media>,
+    /// IPTC Media Topic codes (`medtop:20000639`) or URIs of what the article is about, as ninjs
+    /// `subjects` carry them: each that a topic has files the article under that topic, as
+    /// `topics` would; the others are ignored.
+    #[serde(default)]
+    #[schema(example = json!(["medtop:20000639"]))]
+    pub subjects: Vec<String>,
 }
 
 /// A byline: a name, or a name with the slug of an existing author.
@@ -144,6 +150,20 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, IngestError> {
     })
 }
 
+/// An [`ArticleInput`] from an IPTC ninjs 2.x or 3.x document (`application/ninjs+json`):
+/// not JSON is [`IngestError::Malformed`], ninjs of the wrong shape [`IngestError::Invalid`]
+/// naming the ninjs property.
+pub fn from_ninjs(doc: &serde_json::Value) -> Result<ArticleInput, IngestError> {
+    if !doc.is_object() {
+        return Err(IngestError::Invalid(vec![FieldError::new(
+            "",
+            "a ninjs document is a JSON object",
+        )]));
+    }
+    let article = super::formats::from_ninjs(doc).map_err(IngestError::Invalid)?;
+    from_value(&article)
+}
+
 /// An [`ArticleInput`] from a JSON value, as [`from_json`] reads a body.
 pub fn from_value(value: &serde_json::Value) -> Result<ArticleInput, IngestError> {
     from_json(&serde_json::to_vec(value).unwrap_or_default())
@@ -166,7 +186,8 @@ pub fn split_ndjson(body: &[u8]) -> impl Iterator<Item = &[u8]> {
 impl ArticleInput {
     /// Checks every rule, collecting all that are broken, and gives the draft to store (its
     /// entities' mention counts still to be filled in). `topics` maps the known topic slugs among
-    /// `self.topics` to their ids. `identified`: whether the article is already named by its path
+    /// `self.topics`, and the known codes among `self.subjects` (as [`media_topic_code`] writes
+    /// them), to their ids. `identified`: whether the article is already named by its path
     /// (`PUT`, `PATCH`); a `POST` needs a `url` or `source` + `external_id` to find it again.
     pub fn validate(
         &self,
@@ -244,6 +265,12 @@ impl ArticleInput {
                 Err(message) => errors.push(FieldError::new(format!("authors[{i}]"), message)),
             }
         }
+        if self.subjects.len() > MAX_ENTITIES {
+            errors.push(FieldError::new(
+                "subjects",
+                format!("at most {MAX_ENTITIES}"),
+            ));
+        }
         if self.topics.len() > MAX_TOPICS {
             errors.push(FieldError::new("topics", format!("at most {MAX_TOPICS}")));
         }
@@ -256,6 +283,13 @@ impl ArticleInput {
                     format!("topics[{i}]"),
                     format!("unknown topic `{}`", slug.replace('\0', "")),
                 )),
+            }
+        }
+        for code in self.subjects.iter().filter_map(|s| media_topic_code(s)) {
+            if let Some(id) = topics.get(&code)
+                && !topic_ids.contains(id)
+            {
+                topic_ids.push(*id);
             }
         }
         if self.entities.len() > MAX_ENTITIES {

@@ -68,6 +68,18 @@ pub async fn topic_ids(
         .await
 }
 
+/// The ids of the topics with these IPTC Media Topic codes; fewer come back when some are unknown.
+pub async fn topic_ids_by_code(
+    conn: &mut AsyncPgConnection,
+    codes: &[String],
+) -> QueryResult<Vec<(TopicId, String)>> {
+    topics::table
+        .filter(topics::iptc_code.eq_any(codes))
+        .select((topics::id, topics::iptc_code.assume_not_null()))
+        .load(conn)
+        .await
+}
+
 /// Where a topic list is restricted to one parent.
 pub enum ParentFilter {
     Any,

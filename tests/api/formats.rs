@@ -144,3 +144,83 @@ async fn what_cannot_be_served_is_a_406_and_bad_formats_a_400() {
         assert_eq!(problem["param"], param, "{uri}");
     }
 }
+
+fn ninjs_item() -> serde_json::Value {
+    serde_json::json!({
+        "uri": "urn:uuid:5d1c7f52-31c4-4b8e-9d0b-0e6a3b1f2c11",
+        "type": "text",
+        "language": "en",
+        "firstCreated": "2026-01-10T09:00:00Z",
+        "versionCreated": "2026-01-10T09:30:00Z",
+        "headlines": [{"role": "main", "value": "Diplomats meet in Tbilisi"}],
+        "bodies": [{"role": "main", "contentType": "text/plain", "value": "Envoys met on Saturday.\n\nTalks go on."}],
+        "by": "Alex Raufoglu",
+        "located": "Tbilisi",
+        "subjects": [{"name": "Diplomacy", "uri": "http://cv.iptc.org/newscodes/mediatopic/20000639"}],
+        "associations": [{
+            "name": "mainpic", "uri": "urn:uuid:8f0e", "type": "picture",
+            "renditions": [{"name": "original", "href": "https://images.example.com/tbilisi.jpg",
+                            "width": 1200, "height": 800, "contentType": "image/jpeg"}]
+        }]
+    })
+}
+
+#[actix_web::test]
+async fn a_ninjs_item_posted_comes_back_with_its_topics_author_dateline_and_picture() {
+    let (app, writer) = crate::writes::demo_and_writer().await;
+    let post = |body: String| {
+        TestRequest::post()
+            .uri("/v1/articles")
+            .insert_header(("authorization", format!("Bearer {writer}")))
+            .insert_header(("content-type", "application/ninjs+json"))
+            .set_payload(body)
+    };
+    let created = app.call(post(ninjs_item().to_string())).await;
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    let slug = created.json()["slug"].as_str().unwrap().to_owned();
+    let article = app.get(&format!("/v1/articles/{slug}")).await.json();
+    assert_eq!(article["topics"][0]["slug"], "diplomacy");
+    assert_eq!(article["authors"][0]["name"], "Alex Raufoglu");
+    assert_eq!(article["dateline"], "Tbilisi");
+    assert_eq!(article["published_at"], "2026-01-10T09:00:00Z");
+    assert_eq!(article["body"], "Envoys met on Saturday.\n\nTalks go on.");
+    assert_eq!(article["media"][0]["lead"], true);
+    assert_eq!(
+        article["media"][0]["renditions"][0],
+        serde_json::json!({"href": "https://images.example.com/tbilisi.jpg", "width": 1200, "height": 800, "content_type": "image/jpeg"})
+    );
+    assert_eq!(
+        article["image"]["href"],
+        "https://images.example.com/tbilisi.jpg"
+    );
+
+    let out = app
+        .get(&format!("/v1/articles/{slug}?format=ninjs"))
+        .await
+        .json();
+    assert_eq!(out["associations"][0]["name"], "mainpic");
+    assert_eq!(
+        out["associations"][0]["renditions"][0]["href"],
+        "https://images.example.com/tbilisi.jpg"
+    );
+    // The same item sent again is the same article, unchanged.
+    let again = app.call(post(ninjs_item().to_string())).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json()["version"], 1);
+
+    // ninjs of the wrong shape names the ninjs property.
+    let mut bad = ninjs_item();
+    bad["headlines"] = serde_json::json!("Diplomats meet in Tbilisi");
+    let problem = app.call(post(bad.to_string())).await.problem(422);
+    assert_eq!(problem["errors"][0]["field"], "headlines", "{problem}");
+    let problem = app
+        .call(post("{\"headlines\": [".to_owned()))
+        .await
+        .problem(400);
+    assert!(problem["detail"].as_str().unwrap().contains("JSON"));
+}
