@@ -6,6 +6,7 @@ import createClient from "openapi-fetch";
 import type { components, paths } from "./generated/dateline.js";
 
 type Problem = components["schemas"]["Problem"];
+type Article = components["schemas"]["Article"];
 
 declare const process: { argv: string[]; exitCode?: number };
 
@@ -42,8 +43,15 @@ check(second.data.data.length > 0 && second.data.data.every((a) => !firstIds.has
 const seed = "us-formally-rejects-russias-top-security-demands";
 const article = await api.GET("/v1/articles/{id_or_slug}", { params: { path: { id_or_slug: seed } } });
 if (!article.data) throw new Error(`the seed article: ${JSON.stringify(article.error)}`);
-const persons = article.data.entities.filter((e) => e.kind === "person").map((e) => e.name);
-check(article.data.authors.some((a) => a.slug === "alex-raufoglu"), "the seed article, by Alex Raufoglu");
+// The operation also serves ninjs and JSON-LD (by `format` or `Accept`); without either it is JSON.
+check(article.response.headers.get("content-type") === "application/json", "the article as JSON by default");
+const seedArticle = article.data as Article;
+const persons = seedArticle.entities.filter((e) => e.kind === "person").map((e) => e.name);
+check(seedArticle.authors.some((a) => a.slug === "alex-raufoglu"), "the seed article, by Alex Raufoglu");
+const ninjs = await api.GET("/v1/articles/{id_or_slug}", {
+  params: { path: { id_or_slug: seed }, query: { format: "ninjs" } },
+});
+check(ninjs.response.headers.get("content-type") === "application/ninjs+json; version=3.1", "the article as ninjs 3.1");
 check(persons.includes("Antony Blinken"), `the persons it names: ${persons.join(", ")}`);
 const people = await api.GET("/v1/entities", { params: { query: { kind: "person", limit: 100 } } });
 check(people.data?.data.every((e) => e.kind === "person") === true, "the entity list, persons only");
