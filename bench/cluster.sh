@@ -57,6 +57,8 @@ ensure_database() {
   have=$(bench_psql -d postgres -Atc "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$db'")
   if [ "$have" = "$marker" ]; then
     echo "==> reusing $db" >&2
+    # Migrations added since it was generated are applied here, not in the first server's start.
+    DATABASE_URL=$(db_url "$db") "$BIN_DIR/dateline" migrate >&2
     return 0
   fi
   echo "==> generating $n articles into $db (1,000,000 take 12 to 25 minutes on 2 cores)" >&2
