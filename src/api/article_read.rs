@@ -48,7 +48,9 @@ pub async fn get_article(
     path: web::Path<String>,
     params: QueryParams<ArticleParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = params.0;
+    let mut params = params.0;
+    // Empty means absent, as for every parameter a URL template may leave blank.
+    params.fields = params.fields.filter(|f| !f.trim().is_empty());
     let representation = negotiation::choose(
         &req,
         params.format.as_deref(),
@@ -109,7 +111,7 @@ pub struct ArticleParams {
     /// over `Accept`.
     #[param(pattern = "^(json|ninjs|jsonld)$", example = "ninjs")]
     pub format: Option<String>,
-    /// With `format=ninjs`: `3.1` (the default) or `2.2`.
+    /// The ninjs version, `3.1` (the default) or `2.2`; alone, it asks for ninjs.
     #[param(pattern = "^(2\\.2|3\\.1)$", example = "3.1")]
     pub ninjs_version: Option<String>,
 }

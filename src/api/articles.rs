@@ -16,7 +16,7 @@ use super::params::{AuthorRef, Collection, Links, QueryParams, TopicRef};
 use crate::db::DbPool;
 use crate::media::{Image, Media};
 use crate::queries::article::FullArticle;
-use crate::queries::article_list::{ArticleListParams, ArticleQuery, ListScope};
+use crate::queries::article_list::{ArticleListParams, ArticleQuery, ListFields, ListScope};
 use crate::store::article_sql;
 use crate::vocab::{EntityKind, EntityRel, PubStatus};
 
@@ -259,7 +259,7 @@ pub fn article_view(article: FullArticle) -> Article {
 /// empties.
 #[utoipa::path(
     tag = "articles",
-    params(ArticleListParams),
+    params(ArticleListParams, ListFields),
     responses(
         (status = 200, description = "A page of articles, newest first unless `sort` says otherwise. \
             A `Link: <…>; rel=\"next\"` header carries the next page's URL.", body = ArticlePage,

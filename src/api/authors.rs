@@ -13,7 +13,7 @@ use super::error::{ApiError, AuthorWriteErrors, ItemErrors, ListErrors};
 use super::pagination::page_schema;
 use super::params::{Collection, Links, QueryParams, parse_json};
 use crate::db::DbPool;
-use crate::queries::article_list::{ArticleListParams, ListScope};
+use crate::queries::article_list::{ArticleListParams, ListFields, ListScope};
 use crate::queries::params::{DEFAULT_LIMIT, MAX_PREFIX_CHARS, check_slug, text_param};
 use crate::store::authors::{self as store, AuthorRow};
 use crate::text::{FieldError, check_text, named_slug, non_empty};
@@ -128,7 +128,7 @@ pub async fn get_author(
 /// The latest articles by one author; takes every article-list parameter.
 #[utoipa::path(
     tag = "authors",
-    params(("slug" = String, Path, description = "The author's slug", example = "alex-raufoglu"), ArticleListParams),
+    params(("slug" = String, Path, description = "The author's slug", example = "alex-raufoglu"), ArticleListParams, ListFields),
     responses(
         (status = 200, description = "A page of the author's articles", body = ArticlePage),
         ListErrors,

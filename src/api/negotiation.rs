@@ -60,7 +60,8 @@ impl Representation {
 const OFFERED: &str = "`application/json`, `application/ninjs+json` (with `version=2.2` or `3.1`) \
     or `application/ld+json`";
 
-/// What the request asks for: the query's `format` and `ninjs_version` first, then `Accept`.
+/// What the request asks for: the query's `format` and `ninjs_version` first (a version alone
+/// means ninjs), then `Accept`.
 pub fn choose(
     req: &HttpRequest,
     format: Option<&str>,
@@ -73,7 +74,7 @@ pub fn choose(
                 ApiError::bad_parameter("ninjs_version", "must be `2.2` or `3.1`")
             })?),
         };
-    if let Some(format) = format {
+    if let Some(format) = format.or(version.map(|_| "ninjs")) {
         return match format {
             "json" if version.is_none() => Ok(Representation::Json),
             "ninjs" => Ok(Representation::Ninjs(version.unwrap_or(NinjsVersion::V3_1))),
@@ -87,12 +88,6 @@ pub fn choose(
                 "must be `json`, `ninjs` or `jsonld`",
             )),
         };
-    }
-    if version.is_some() {
-        return Err(ApiError::bad_parameter(
-            "ninjs_version",
-            "goes with `format=ninjs` only",
-        ));
     }
     // A header that does not parse asks for nothing in particular.
     let Ok(accept) = header::Accept::parse(req) else {

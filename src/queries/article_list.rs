@@ -72,6 +72,16 @@ pub struct ArticleListParams {
     pub limit: Option<String>,
     /// `next_cursor` of the previous page, with the same filters.
     pub cursor: Option<String>,
+    /// `fields`, documented by [`ListFields`] on the JSON lists (feeds do not take it).
+    #[param(ignore)]
+    pub fields: Option<String>,
+}
+
+/// Field selection on the JSON article lists: `fields` of [`ArticleListParams`], documented
+/// apart so that the feeds, which share the other parameters, do not list it.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListFields {
     /// Only these fields of each article, comma-separated (e.g. `headline,published_at,url`);
     /// all when absent. An unknown name is a 400. Each item then has only those properties,
     /// whatever the item schema requires. It shapes the answer, not the list: cursors and
