@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::cache::{CachedPage, ResponseCache};
 use super::error::{ApiError, ListErrors};
 use super::fields::FieldSet;
-use super::http::Coding;
+use super::http::{Coding, etag_of};
 use super::negotiation;
 use super::pagination::{Page, page_body, page_response_builder, page_schema};
 use super::params::{AuthorRef, Collection, Links, QueryParams, TopicRef};
@@ -180,7 +180,15 @@ pub async fn article_page(
     {
         return Ok(cached_answer(req, &stored, "miss"));
     }
-    Ok(page_response_builder(req, next_cursor.as_deref()).body(body))
+    // Compressed here, with a window the size of the page, rather than by the middleware, whose
+    // brotli encoder holds a 4 MiB window per answer in flight.
+    let coding = Coding::preferred(req);
+    let mut response = page_response_builder(req, next_cursor.as_deref());
+    encoded_answer(&mut response, etag_of(&body), coding);
+    Ok(match coding {
+        Coding::Identity => response.body(body),
+        coding => response.body(coding.compress(&body)),
+    })
 }
 
 /// A page the response cache holds, in the coding the client prefers, with its tag: neither the
@@ -188,13 +196,18 @@ pub async fn article_page(
 fn cached_answer(req: &HttpRequest, page: &CachedPage, x_cache: &'static str) -> HttpResponse {
     let coding = Coding::preferred(req);
     let mut response = page_response_builder(req, page.next_cursor.as_deref());
-    response
-        .insert_header((header::ETAG, page.etag.clone()))
-        .insert_header((X_CACHE, x_cache));
+    response.insert_header((X_CACHE, x_cache));
+    encoded_answer(&mut response, page.etag.clone(), coding);
+    response.body(page.encoded(coding))
+}
+
+/// The tag of a page's identity body (the middleware derives each coding's tag from it) and the
+/// `Content-Encoding` of the body that follows.
+fn encoded_answer(response: &mut actix_web::HttpResponseBuilder, etag: String, coding: Coding) {
+    response.insert_header((header::ETAG, etag));
     if let Some(name) = coding.header() {
         response.insert_header((header::CONTENT_ENCODING, name));
     }
-    response.body(page.encoded(coding))
 }
 
 page_schema!(
