@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::cache::{CachedPage, ResponseCache};
 use super::error::{ApiError, ListErrors};
 use super::fields::FieldSet;
-use super::http::{Coding, etag_of};
+use super::http::{Coding, etag_of, revalidates};
 use super::negotiation;
 use super::pagination::{Page, page_body, page_response_builder, page_schema};
 use super::params::{AuthorRef, Collection, Links, QueryParams, TopicRef};
@@ -182,9 +182,15 @@ pub async fn article_page(
     }
     // Compressed here, with a window the size of the page, rather than by the middleware, whose
     // brotli encoder holds a 4 MiB window per answer in flight.
-    let coding = Coding::preferred(req);
+    // A revalidation that holds becomes a 304 (in the protocol middleware): nothing to compress.
+    let etag = etag_of(&body);
+    let coding = if revalidates(req, &etag) {
+        Coding::Identity
+    } else {
+        Coding::preferred(req)
+    };
     let mut response = page_response_builder(req, next_cursor.as_deref());
-    encoded_answer(&mut response, etag_of(&body), coding);
+    encoded_answer(&mut response, etag, coding);
     Ok(match coding {
         Coding::Identity => response.body(body),
         coding => response.body(coding.compress(&body)),

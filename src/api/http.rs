@@ -195,6 +195,13 @@ fn none_match_hits(list: &str, etag: &str) -> Option<String> {
     })
 }
 
+/// Whether the request's `If-None-Match` names `etag`: then its answer is a 304, and its body
+/// need not be compressed.
+pub fn revalidates(req: &actix_web::HttpRequest, etag: &str) -> bool {
+    header_text(req.headers(), &header::IF_NONE_MATCH)
+        .is_some_and(|list| none_match_hits(&list, etag).is_some())
+}
+
 /// Whether an `If-Match` list names `etag` (strong comparison), or is `*`.
 pub fn if_match_holds(list: &str, etag: &str) -> bool {
     list.split(',').map(str::trim).any(|candidate| {

@@ -452,3 +452,22 @@ async fn a_write_that_is_wrong_in_itself_hears_that_before_a_stale_if_match() {
     .problem(412);
     assert_ne!(app.get(SEED).await.json()["headline"], "Fine");
 }
+
+#[actix_web::test]
+async fn an_uncached_list_revalidated_in_brotli_is_a_304_with_the_tag_the_client_holds() {
+    let app = TestApp::with_demo().await;
+    let uri = "/v1/topics/diplomacy/articles?limit=5";
+    let first = get_with(&app, uri, &[("accept-encoding", "br")]).await;
+    assert_eq!(first.header("content-encoding"), Some("br"));
+    let tag = first.header("etag").unwrap().to_owned();
+    assert!(tag.ends_with("-br\""), "{tag}");
+    let again = get_with(
+        &app,
+        uri,
+        &[("accept-encoding", "br"), ("if-none-match", &tag)],
+    )
+    .await;
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), Some(tag.as_str()));
+}
