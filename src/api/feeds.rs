@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::articles::{ArticleSummary, summary_view};
 use super::error::{ApiError, ListErrors};
-use super::pagination::absolute_url;
+use super::pagination::{absolute_url, next_url};
 use super::params::QueryParams;
 use crate::db::DbPool;
 use crate::queries::article_list::{ArticleListParams, ArticleQuery, ListScope};
@@ -164,15 +164,10 @@ async fn feed(
         "" => absolute_url(req, path),
         q => absolute_url(req, &format!("{path}?{q}")),
     };
-    let next_url = found.next_cursor.as_deref().map(|cursor| {
-        let query: String = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(
-                url::form_urlencoded::parse(query_string.as_bytes()).filter(|(k, _)| k != "cursor"),
-            )
-            .append_pair("cursor", cursor)
-            .finish();
-        absolute_url(req, &format!("{}?{query}", req.path()))
-    });
+    let next_url = found
+        .next_cursor
+        .as_deref()
+        .map(|cursor| next_url(req, cursor));
     let page = FeedPage {
         title: format!("dateline: {name}"),
         list_url: with_query(&list_path),

@@ -76,7 +76,7 @@ pub fn page_response_builder(req: &HttpRequest, next_cursor: Option<&str>) -> Ht
 
 /// The request's URL with `cursor` replaced: absolute when the request's scheme and host (which
 /// `Forwarded`/`X-Forwarded-*` headers set behind a proxy) make a valid URL, else relative.
-fn next_url(req: &HttpRequest, cursor: &str) -> String {
+pub fn next_url(req: &HttpRequest, cursor: &str) -> String {
     let query: String = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(
             url::form_urlencoded::parse(req.query_string().as_bytes())
