@@ -77,10 +77,10 @@ diesel::table! {
         created_at -> Timestamptz,
         version -> Int4,
         pub_status -> Text,
-        search -> Tsvector,
         content_hash -> Nullable<Bytea>,
         media -> Jsonb,
         image -> Nullable<Jsonb>,
+        search -> Tsvector,
     }
 }
 

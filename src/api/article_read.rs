@@ -104,7 +104,7 @@ pub struct ArticleParams {
     /// name is a 400. The article then has only those properties, whatever its schema requires.
     #[param(
         max_length = 500,
-        pattern = "^ *((id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|image|links|body|external_id|version|pub_status|entities|media) *(, *(id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|image|links|body|external_id|version|pub_status|entities|media) *)*)?$"
+        pattern = "^ *((id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|image|links|highlight|body|external_id|version|pub_status|entities|media) *(, *(id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|image|links|highlight|body|external_id|version|pub_status|entities|media) *)*)?$"
     )]
     pub fields: Option<String>,
     /// `json` (the default), `ninjs` (IPTC ninjs) or `jsonld` (schema.org `NewsArticle`); wins

@@ -67,6 +67,14 @@ pub struct ArticleSummary {
     pub image: Option<Image>,
     /// The article in this API (`url` is the publisher's page).
     pub links: Links,
+    /// Only in the hits of a full-text search (`q`), never on a single article: where the words
+    /// matched, as HTML. The headline when it holds every word, else the lead when it does, else
+    /// up to two fragments of the text joined by ` … `; escaped, each match in `<mark>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        example = "Secretary of State Antony <mark>Blinken</mark> announced to the reporters at the State Department … <mark>Blinken</mark> said: &quot;<mark>NATO</mark>&#39;s door is open, it remains open,&quot;"
+    )]
+    pub highlight: Option<String>,
 }
 
 /// A whole article with its body and the entities it names.
@@ -242,6 +250,7 @@ pub fn summary_view(s: article_sql::ArticleSummary) -> ArticleSummary {
         topics: s.topics.into_iter().map(TopicRef::from).collect(),
         image: row.image.map(|image| image.0),
         links,
+        highlight: s.highlight,
     }
 }
 

@@ -88,7 +88,7 @@ pub struct ListFields {
     /// filters are the same with or without it.
     #[param(
         max_length = 500,
-        pattern = "^ *((id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|image|links) *(, *(id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|image|links) *)*)?$"
+        pattern = "^ *((id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|image|links|highlight) *(, *(id|slug|headline|lead|url|source|language|dateline|published_at|updated_at|authors|topics|image|links|highlight) *)*)?$"
     )]
     pub fields: Option<String>,
 }

@@ -17,6 +17,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 
 use super::json::StoredJson;
+use super::search::{self, RELEVANCE_CANDIDATES, Search};
 use super::sql::{Bind, Sql};
 use super::{ArticleId, AuthorId, EntityId, TopicId};
 use crate::media::Image;
@@ -60,6 +61,22 @@ pub struct Conditions {
     /// Full text, in `websearch_to_tsquery` syntax.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
+}
+
+impl Conditions {
+    /// The full-text search, when there is one.
+    pub fn search(&self) -> Option<Search<'_>> {
+        self.query.as_deref().map(|query| Search {
+            query,
+            language: self.language.as_deref(),
+        })
+    }
+}
+
+impl ArticleFilter {
+    fn search(&self) -> Option<Search<'_>> {
+        self.conditions.search()
+    }
 }
 
 /// The sort key of an article in a list: where the next page starts.
@@ -116,19 +133,22 @@ struct LabelColumns {
     topic_names: Vec<String>,
 }
 
-/// A row of a page: the summary and its labels.
+/// A row of a page: the summary, its labels and, in a search, its highlight.
 #[derive(QueryableByName)]
 struct ArticlePageRow {
     #[diesel(embed)]
     summary: ArticleSummaryRow,
     #[diesel(embed)]
     labels: LabelColumns,
+    #[diesel(sql_type = Nullable<Text>)]
+    highlight: Option<String>,
 }
 
 impl ArticleSummary {
     fn new(row: ArticleSummaryRow, labels: LabelColumns) -> Self {
         Self {
             row,
+            highlight: None,
             authors: labels
                 .author_slugs
                 .into_iter()
@@ -200,6 +220,8 @@ pub struct ArticleSummary {
     pub authors: Vec<(String, String)>,
     /// (slug, name), direct topics only.
     pub topics: Vec<(String, String)>,
+    /// In a search, where the words matched: escaped HTML with each match in `<mark>`.
+    pub highlight: Option<String>,
 }
 
 /// The slugs an article list is filtered by.
@@ -290,22 +312,37 @@ pub async fn list_articles(
     rows.truncate(limit);
     let summaries = rows
         .into_iter()
-        .map(|row| ArticleSummary::new(row.summary, row.labels))
+        .map(|row| ArticleSummary {
+            highlight: row.highlight.as_deref().map(search::highlight_html),
+            ..ArticleSummary::new(row.summary, row.labels)
+        })
         .collect();
     Ok((summaries, next))
 }
 
-/// The page statement: the keyset rows, then the authors and direct topics of all of them at once.
+/// The page statement: the keyset rows, then the authors and direct topics of all of them at
+/// once, and in a search each row's highlight.
 fn page_sql(page: PageRequest<'_>) -> Sql {
     let order = order_by(page.sort, "p.published_at", "p.id", "p.rank");
     let labels = label_ctes("SELECT id FROM p");
     let mut sql = Sql::new("WITH p AS (");
-    sql.append(keyset_sql(page)).push(&format!(
-        "), {labels} \
-         SELECT p.*, {LABEL_COLUMNS} \
-           FROM p LEFT JOIN au ON au.article_id = p.id LEFT JOIN tp ON tp.article_id = p.id \
-          ORDER BY {order}"
-    ));
+    sql.append(keyset_sql(page))
+        .push(&format!("), {labels} SELECT p.*, {LABEL_COLUMNS}, "));
+    match page.filter.search() {
+        Some(search) => {
+            sql.append(search.highlight()).push(
+                " AS highlight FROM p JOIN articles b ON b.id = p.id \
+                 LEFT JOIN au ON au.article_id = p.id LEFT JOIN tp ON tp.article_id = p.id",
+            );
+        }
+        None => {
+            sql.push(
+                "NULL::text AS highlight \
+                 FROM p LEFT JOIN au ON au.article_id = p.id LEFT JOIN tp ON tp.article_id = p.id",
+            );
+        }
+    }
+    sql.push(&format!(" ORDER BY {order}"));
     sql
 }
 
@@ -405,14 +442,59 @@ impl Driver {
 
 const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.headline, a.lead, a.url, a.source, a.language, a.dateline, a.published_at, a.updated_at, a.image";
 
-/// The keyset rows of a page: one branch per driver, merged by `UNION` when there are several.
+/// The keyset rows of a page. Newest or oldest first: one branch per driver, merged by `UNION`
+/// when there are several. By relevance: the newest [`RELEVANCE_CANDIDATES`] matches, read that
+/// way, then scored, ordered by score and cut after the cursor.
 fn keyset_sql(page: PageRequest<'_>) -> Sql {
     // Written in, not bound: with `LIMIT $n` PostgreSQL's generic plan assumes a large share of
     // the rows, so it would re-plan the statement on every execution.
     let fetch = fetch_size(page.limit) + 1;
+    match (page.sort, page.filter.search()) {
+        (SortOrder::Relevance, Some(search)) => relevance_sql(page, search, fetch),
+        _ => ranges_sql(page, fetch, ""),
+    }
+}
+
+/// The rows of a page by relevance: candidates from [`ranges_sql`] newest first (with their
+/// search vectors), scored by [`Search::score`], ties to the newer.
+fn relevance_sql(page: PageRequest<'_>, search: Search<'_>, fetch: u32) -> Sql {
+    let candidates = PageRequest {
+        sort: SortOrder::Latest,
+        after: None,
+        ..page
+    };
+    let columns = |table: &str| SUMMARY_COLUMNS.replace("a.", &format!("{table}."));
+    let mut sql = Sql::new(&format!(
+        "SELECT {}, s.rank FROM (SELECT {}, ",
+        columns("s"),
+        columns("c")
+    ));
+    sql.append(search.score("c"))
+        .push(" AS rank FROM (")
+        .append(ranges_sql(candidates, RELEVANCE_CANDIDATES, ", a.search"))
+        .push(") c) s");
+    if let Some(key) = page.after {
+        sql.push(" WHERE ").append(keyset_bound(
+            page.sort,
+            key,
+            "s.published_at",
+            "s.id",
+            Sql::new("s.rank"),
+        ));
+    }
+    sql.push(&format!(
+        " ORDER BY {} LIMIT {fetch}",
+        order_by(page.sort, "s.published_at", "s.id", "s.rank")
+    ));
+    sql
+}
+
+/// The rows of `fetch` articles in the order of `page`, with `extra` columns: one branch per
+/// driver, merged by `UNION` when there are several.
+fn ranges_sql(page: PageRequest<'_>, fetch: u32, extra: &str) -> Sql {
     let mut branches: Vec<Sql> = Driver::choose(page.filter)
         .into_iter()
-        .map(|driver| branch_sql(page, driver, fetch))
+        .map(|driver| branch_sql(page, driver, fetch, extra))
         .collect();
     if branches.len() == 1 {
         return branches.pop().unwrap_or_default();
@@ -446,38 +528,23 @@ fn order_by(sort: SortOrder, time: &str, id: &str, rank: &str) -> String {
     match sort {
         SortOrder::Latest => format!("{time} DESC, {id} DESC"),
         SortOrder::Oldest => format!("{time} ASC, {id} ASC"),
-        SortOrder::Relevance => format!("{rank} DESC, {id} DESC"),
+        SortOrder::Relevance => format!("{rank} DESC, {time} DESC, {id} DESC"),
     }
 }
 
-/// `websearch_to_tsquery('english', $n)`.
-fn tsquery(query: &str) -> Sql {
-    let mut sql = Sql::new("websearch_to_tsquery('english', ");
-    sql.bind(Bind::Text(query.to_owned())).push(")");
-    sql
-}
-
-/// One branch: the rows of one driver's range that pass every other filter.
-fn branch_sql(page: PageRequest<'_>, driver: Driver, fetch: u32) -> Sql {
+/// One branch: the rows of one driver's range that pass every other filter, newest or oldest
+/// first (a relevance search ranks them in [`relevance_sql`]).
+fn branch_sql(page: PageRequest<'_>, driver: Driver, fetch: u32, extra: &str) -> Sql {
     let (from, range, time, id) = driver.source();
     let mut conditions: Vec<Sql> = vec![Sql::new("a.pub_status = 'usable'")];
     conditions.extend(range);
     conditions.extend(link_conditions(page.filter, driver));
     conditions.extend(column_conditions(&page.filter.conditions, time));
-    let rank = match &page.filter.conditions.query {
-        Some(q) => {
-            let mut rank = Sql::new("ts_rank(a.search, ");
-            rank.append(tsquery(q)).push(")");
-            rank
-        }
-        None => Sql::new("NULL::real"),
-    };
     if let Some(key) = page.after {
-        conditions.push(keyset_bound(page.sort, key, time, id, rank.clone()));
+        conditions.push(keyset_bound(page.sort, key, time, id, Sql::new("rank")));
     }
-    let mut sql = Sql::new(&format!("SELECT {SUMMARY_COLUMNS}, "));
-    sql.append(rank)
-        .push(&format!(" AS rank FROM {from} WHERE "))
+    let mut sql = Sql::new(&format!("SELECT {SUMMARY_COLUMNS}{extra}, NULL::real"));
+    sql.push(&format!(" AS rank FROM {from} WHERE "))
         .append(Sql::join(conditions, " AND "))
         .push(&format!(
             " ORDER BY {} LIMIT {fetch}",
@@ -552,9 +619,9 @@ fn column_conditions(c: &Conditions, time: &str) -> Vec<Sql> {
     if let Some(t) = c.updated_since {
         conditions.push(compare("a.updated_at > ", Bind::Time(t)));
     }
-    if let Some(q) = &c.query {
+    if let Some(search) = c.search() {
         let mut sql = Sql::new("a.search @@ ");
-        sql.append(tsquery(q));
+        sql.append(search.tsquery());
         conditions.push(sql);
     }
     conditions
@@ -571,8 +638,10 @@ fn keyset_bound(sort: SortOrder, key: ArticleKey, time: &str, id: &str, rank: Sq
         }
         SortOrder::Relevance => {
             sql.append(rank)
-                .push(&format!(", {id}) < ("))
-                .bind(Bind::Real(key.r.unwrap_or(f32::MAX)));
+                .push(&format!(", {time}, {id}) < ("))
+                .bind(Bind::Real(key.r.unwrap_or(f32::MAX)))
+                .push(", ")
+                .bind(Bind::Time(micros_to_time(key.t)));
         }
     }
     sql.push(", ").bind(Bind::BigInt(key.id)).push(")");
@@ -818,7 +887,7 @@ mod tests {
     }
 
     #[test]
-    fn relevance_ranks_matches_and_continues_below_the_last_rank() {
+    fn relevance_scores_the_newest_matches_and_continues_below_the_last_score() {
         let filter = ArticleFilter {
             conditions: Conditions {
                 query: Some("Blinken NATO".into()),
@@ -827,25 +896,72 @@ mod tests {
             ..Default::default()
         };
         let sql = keyset(&filter, SortOrder::Relevance, key(Some(0.5)));
-        let q = "websearch_to_tsquery('english', ";
+        let q = "websearch_to_tsquery('english', search_text(";
+        let score = Search {
+            query: "Blinken NATO",
+            language: None,
+        }
+        .score("c")
+        .text();
         assert_eq!(
             sql.text(),
             format!(
-                "{SELECT}, ts_rank(a.search, {q}$1)) AS rank FROM articles a WHERE a.pub_status = 'usable' AND a.search @@ {q}$2) \
-                AND (ts_rank(a.search, {q}$3)), a.id) < ($4, $5) ORDER BY rank DESC, a.id DESC LIMIT 21"
+                "SELECT s.id, s.slug, s.headline, s.lead, s.url, s.source, s.language, s.dateline, s.published_at, s.updated_at, s.image, s.rank \
+                 FROM (SELECT c.id, c.slug, c.headline, c.lead, c.url, c.source, c.language, c.dateline, c.published_at, c.updated_at, c.image, {score} AS rank FROM ({SELECT}, a.search, NULL::real AS rank FROM articles a \
+                 WHERE a.pub_status = 'usable' AND a.search @@ {q}$3)) ORDER BY a.published_at DESC, a.id DESC LIMIT {RELEVANCE_CANDIDATES}) c) s \
+                 WHERE (s.rank, s.published_at, s.id) < ($4, $5, $6) ORDER BY s.rank DESC, s.published_at DESC, s.id DESC LIMIT 21"
             )
         );
         let text = Bind::Text("Blinken NATO".into());
+        let forms = ["blinken", "blinken nato", "nato"]
+            .map(String::from)
+            .to_vec();
         assert_eq!(
             sql.binds(),
             &[
                 text.clone(),
-                text.clone(),
+                Bind::Texts(forms),
                 text,
                 Bind::Real(0.5),
+                the_time(),
                 Bind::BigInt(7)
             ]
         );
+    }
+
+    #[test]
+    fn a_search_reads_its_language_and_highlights_its_page() {
+        let filter = ArticleFilter {
+            conditions: Conditions {
+                query: Some("élections".into()),
+                language: Some("fr".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let sql = keyset(&filter, SortOrder::Latest, None);
+        assert!(sql.text().contains(
+            "a.language = $1 AND a.search @@ websearch_to_tsquery(search_config($2), search_text($3))"
+        ));
+        let page = page_sql(PageRequest {
+            filter: &filter,
+            sort: SortOrder::Latest,
+            after: None,
+            limit: 20,
+        })
+        .text();
+        assert!(
+            page.contains("THEN ts_headline(search_config(p.language), search_text(p.headline), ")
+        );
+        assert!(page.contains(" AS highlight FROM p JOIN articles b ON b.id = p.id "));
+        let plain = page_sql(PageRequest {
+            filter: &ArticleFilter::default(),
+            sort: SortOrder::Latest,
+            after: None,
+            limit: 20,
+        })
+        .text();
+        assert!(plain.contains("NULL::text AS highlight FROM p LEFT JOIN au"));
     }
 
     #[test]

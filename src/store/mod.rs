@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod json;
 pub mod keys;
 pub mod links;
+pub mod search;
 pub mod sql;
 pub mod topics;
 

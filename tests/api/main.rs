@@ -19,6 +19,7 @@ mod ingest;
 mod layers;
 mod media;
 mod openapi;
+mod search;
 mod throwaway_pg;
 mod topics;
 mod writes;

@@ -1,0 +1,240 @@
+//! Full-text search SQL: how a query is read, how a match is scored, and how a hit is
+//! highlighted. `article_sql` puts these fragments into a list's statement; docs/search.md says
+//! why each is the way it is.
+//!
+//! The text is read as the migration `000007_search` indexes it: through `search_text`, which
+//! turns `<`, `>` and `&` into the control characters 1, 2 and 3 so that PostgreSQL's parser
+//! does not take `<HSN>` for markup, and in the configuration `search_config` gives the
+//! article's language.
+
+use super::sql::{Bind, Sql};
+
+/// How many of the newest matches a relevance search ranks. Ranking reads each candidate's whole
+/// search vector, so ranking every match of a word that most articles contain costs seconds at
+/// a million articles; news relevance is about what is recent, and a search that wants older
+/// stories narrows by `published_before`.
+pub const RELEVANCE_CANDIDATES: u32 = 1000;
+
+/// What a search hit's highlight marks a match with before it is HTML-escaped: two control
+/// characters that stored text cannot hold.
+const MARK_START: char = '\u{e}';
+const MARK_END: char = '\u{f}';
+
+/// A full-text search: the query as the client wrote it (`websearch_to_tsquery` syntax) and the
+/// language it is read in.
+#[derive(Debug, Clone, Copy)]
+pub struct Search<'a> {
+    pub query: &'a str,
+    /// The `language` filter: its configuration reads the query; English without one.
+    pub language: Option<&'a str>,
+}
+
+impl Search<'_> {
+    /// The tsquery: `websearch_to_tsquery` in the language's configuration, over the query read
+    /// as plain text like the articles are.
+    pub fn tsquery(&self) -> Sql {
+        let mut sql = match self.language {
+            Some(language) => {
+                let mut sql = Sql::new("websearch_to_tsquery(search_config(");
+                sql.bind(Bind::Text(language.to_owned())).push("), ");
+                sql
+            }
+            None => Sql::new("websearch_to_tsquery('english', "),
+        };
+        sql.push("search_text(")
+            .bind(Bind::Text(self.query.to_owned()))
+            .push("))");
+        sql
+    }
+
+    /// The score `sort=relevance` orders by, for the candidate row `c` (which carries `id` and
+    /// `search`): the words' cover density, weighted by field and mildly normalised by length,
+    /// plus a bonus for each entity the query names that the article is about or mentions.
+    pub fn score(&self, c: &str) -> Sql {
+        let mut sql = Sql::new(&format!(
+            "(ts_rank_cd('{{0.1, 0.2, 0.4, 1.0}}', {c}.search, "
+        ));
+        sql.append(self.tsquery()).push(", 1)");
+        let forms = entity_forms(self.query);
+        if !forms.is_empty() {
+            sql.push(&format!(
+                " + coalesce((SELECT sum(CASE x.rel WHEN 'about' THEN 0.5 ELSE 0.1 END) \
+                   FROM article_entities x WHERE x.article_id = {c}.id AND x.entity_id = ANY(ARRAY(\
+                   SELECT e.id FROM entities e WHERE entity_search_forms(e.name, e.aliases) && "
+            ))
+            .bind(Bind::Texts(forms))
+            .push("))), 0)");
+        }
+        sql.push(")::real");
+        sql
+    }
+
+    /// The highlight of the page row `p` (with `language`, `headline` and `lead`) whose body is
+    /// `b.body`: the headline when it holds every word, else the lead when it does, else the
+    /// best two fragments of the whole text. Matches are between [`MARK_START`] and
+    /// [`MARK_END`]; [`highlight_html`] makes it HTML.
+    pub fn highlight(&self) -> Sql {
+        let options = |rest: &str| format!("'StartSel={MARK_START}, StopSel={MARK_END}, {rest}'");
+        let whole = options("HighlightAll=true");
+        let snippet = options("MaxWords=18, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"");
+        let config = "search_config(p.language)";
+        let field = |column: &str| format!("search_text({column})");
+        let mut sql = Sql::new(&format!(
+            "CASE WHEN to_tsvector({config}, {}) @@ ",
+            field("p.headline")
+        ));
+        sql.append(self.tsquery())
+            .push(&format!(
+                " THEN ts_headline({config}, {}, ",
+                field("p.headline")
+            ))
+            .append(self.tsquery())
+            .push(&format!(
+                ", {whole}) WHEN to_tsvector({config}, {}) @@ ",
+                field("p.lead")
+            ))
+            .append(self.tsquery())
+            .push(&format!(
+                " THEN ts_headline({config}, {}, ",
+                field("p.lead")
+            ))
+            .append(self.tsquery())
+            .push(&format!(
+                ", {whole}) ELSE ts_headline({config}, {}, ",
+                field("concat_ws(E'\\n', p.headline, p.lead, b.body)")
+            ))
+            .append(self.tsquery())
+            .push(&format!(", {snippet}) END"));
+        sql
+    }
+}
+
+/// The lower-case word sequences (one to four words) of a query that may name an entity: every
+/// run of words that are not operators (`or`, a `-word`), without quotes.
+pub fn entity_forms(query: &str) -> Vec<String> {
+    const LONGEST: usize = 4;
+    let mut runs: Vec<Vec<String>> = vec![Vec::new()];
+    for word in query.split_whitespace() {
+        let operator = word.eq_ignore_ascii_case("or") || word.starts_with('-');
+        let word = word.trim_matches('"').to_lowercase();
+        if operator || word.is_empty() {
+            runs.push(Vec::new());
+        } else if let Some(run) = runs.last_mut() {
+            run.push(word);
+        }
+    }
+    let mut forms: Vec<String> = runs
+        .iter()
+        .flat_map(|run| {
+            (0..run.len()).flat_map(move |start| {
+                (start + 1..=run.len().min(start + LONGEST))
+                    .map(move |end| run[start..end].join(" "))
+            })
+        })
+        .collect();
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// A highlight as HTML on one line: the text escaped, each match in `<mark>` and `</mark>`, the
+/// characters `search_text` stood in for put back, and line breaks and tabs made spaces.
+pub fn highlight_html(raw: &str) -> String {
+    let mut html = String::with_capacity(raw.len() + 32);
+    for c in raw.trim().chars() {
+        match c {
+            '\n' | '\r' | '\t' => {
+                if !html.ends_with(' ') {
+                    html.push(' ');
+                }
+            }
+            MARK_START => html.push_str("<mark>"),
+            MARK_END => html.push_str("</mark>"),
+            '<' | '\u{1}' => html.push_str("&lt;"),
+            '>' | '\u{2}' => html.push_str("&gt;"),
+            '&' | '\u{3}' => html.push_str("&amp;"),
+            '"' => html.push_str("&quot;"),
+            '\'' => html.push_str("&#39;"),
+            c => html.push(c),
+        }
+    }
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_is_read_in_its_language_as_plain_text() {
+        let english = Search {
+            query: "Blinken NATO",
+            language: None,
+        };
+        assert_eq!(
+            english.tsquery().text(),
+            "websearch_to_tsquery('english', search_text($1))"
+        );
+        let french = Search {
+            query: "élections",
+            language: Some("fr"),
+        };
+        assert_eq!(
+            french.tsquery().text(),
+            "websearch_to_tsquery(search_config($1), search_text($2))"
+        );
+        assert_eq!(
+            french.tsquery().binds(),
+            &[Bind::Text("fr".into()), Bind::Text("élections".into())]
+        );
+    }
+
+    #[test]
+    fn entity_forms_are_runs_of_words_without_operators() {
+        assert_eq!(
+            entity_forms("Antony Blinken NATO"),
+            [
+                "antony",
+                "antony blinken",
+                "antony blinken nato",
+                "blinken",
+                "blinken nato",
+                "nato"
+            ]
+        );
+        assert_eq!(
+            entity_forms("\"Georgia\" or Jordan -Turkey"),
+            ["georgia", "jordan"]
+        );
+        assert!(entity_forms("  ").is_empty());
+    }
+
+    #[test]
+    fn the_score_adds_entities_only_when_the_query_has_words() {
+        let search = Search {
+            query: "nato",
+            language: None,
+        };
+        let score = search.score("c");
+        assert_eq!(
+            score.text(),
+            "(ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', c.search, websearch_to_tsquery('english', search_text($1)), 1) \
+             + coalesce((SELECT sum(CASE x.rel WHEN 'about' THEN 0.5 ELSE 0.1 END) \
+             FROM article_entities x WHERE x.article_id = c.id AND x.entity_id = ANY(ARRAY(\
+             SELECT e.id FROM entities e WHERE entity_search_forms(e.name, e.aliases) && $2))), 0))::real"
+        );
+        let negated = Search {
+            query: "-nato",
+            language: None,
+        };
+        assert!(!negated.score("c").text().contains("article_entities"));
+    }
+
+    #[test]
+    fn highlights_are_escaped_html_with_marks() {
+        assert_eq!(
+            highlight_html("Shares of \u{1}\u{e}HSN\u{f}\u{2} & <b>\n\n\"rose\"\n"),
+            "Shares of &lt;<mark>HSN</mark>&gt; &amp; &lt;b&gt; &quot;rose&quot;"
+        );
+    }
+}
