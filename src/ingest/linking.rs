@@ -2,10 +2,20 @@
 //!
 //! One Aho-Corasick automaton over the whole gazetteer, leftmost-longest, so "Antony Blinken" is
 //! one mention, not also one of "Blinken". Matching is case-sensitive, because names are proper
-//! nouns: "Georgia" the country is not "georgia" in running text. Matches must be whole words.
-//! A surface form shared by several entities is ambiguous and linked to none of them.
+//! nouns: "Georgia" the country is not "georgia" in running text. Matches must be whole words,
+//! and a line break inside a name ("New\nJersey", as wire copy wraps it) is a space.
+//!
+//! A match that is part of a longer proper name is not a mention: one followed by a capitalised
+//! word ("Georgia Power", "Washington Post", "George Washington Bridge", "Georgia-Pacific"), or
+//! preceded by one that is neither a sentence's first word nor a title ("Jerry Jordan", but "In
+//! Georgia" and "Secretary Blinken" count). Text in title case, where every word is capitalised
+//! (a headline), is matched by the names alone.
+//!
+//! A surface form several entities share names the one among them that the text names by another
+//! of its forms (after "George Washington", a bare "Washington" is him), and none when the text
+//! does not tell them apart.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -16,11 +26,68 @@ use diesel_async::AsyncPgConnection;
 use crate::db::DbPool;
 use crate::store::{EntityId, entities};
 
+/// Words that, capitalised before a name, are a title or a sentence's opening rather than part of
+/// the name: "President Biden", "In Georgia".
+const NOT_NAME_WORDS: &[&str] = &[
+    "A",
+    "After",
+    "Ambassador",
+    "An",
+    "And",
+    "As",
+    "At",
+    "But",
+    "By",
+    "Chancellor",
+    "Dr",
+    "During",
+    "For",
+    "From",
+    "Gen",
+    "General",
+    "Gov",
+    "Governor",
+    "If",
+    "In",
+    "Judge",
+    "King",
+    "Minister",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Of",
+    "On",
+    "President",
+    "Prime",
+    "Queen",
+    "Rep",
+    "Secretary",
+    "Sen",
+    "Senator",
+    "Since",
+    "Spokesman",
+    "Spokeswoman",
+    "The",
+    "This",
+    "To",
+    "When",
+    "While",
+    "With",
+];
+
 /// The names and aliases of all known entities.
 pub struct Gazetteer {
     automaton: Option<AhoCorasick>,
-    /// Pattern index → the entity it names, or `None` when several entities share it.
-    owners: Vec<Option<EntityId>>,
+    /// Pattern index → the entities it names (one, or several sharing the form).
+    owners: Vec<Vec<EntityId>>,
+}
+
+/// A mention found in a text: where, and of which entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mention {
+    pub start: usize,
+    pub end: usize,
+    pub entity: EntityId,
 }
 
 impl Gazetteer {
@@ -33,24 +100,20 @@ impl Gazetteer {
 
     /// Builds from (entity, surface forms). Forms under two characters are ignored.
     pub fn build<'a>(entries: impl IntoIterator<Item = (EntityId, Vec<&'a str>)>) -> Self {
-        let mut by_form: HashMap<&'a str, Option<EntityId>> = HashMap::new();
+        let mut by_form: HashMap<&'a str, Vec<EntityId>> = HashMap::new();
         for (entity, forms) in entries {
             for form in forms {
                 let form = form.trim();
                 if form.chars().count() < 2 {
                     continue;
                 }
-                by_form
-                    .entry(form)
-                    .and_modify(|owner| {
-                        if *owner != Some(entity) {
-                            *owner = None;
-                        }
-                    })
-                    .or_insert(Some(entity));
+                let owners = by_form.entry(form).or_default();
+                if !owners.contains(&entity) {
+                    owners.push(entity);
+                }
             }
         }
-        let (patterns, owners): (Vec<&str>, Vec<Option<EntityId>>) = by_form.into_iter().unzip();
+        let (patterns, owners): (Vec<&str>, Vec<Vec<EntityId>>) = by_form.into_iter().unzip();
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .build(&patterns)
@@ -71,17 +134,44 @@ impl Gazetteer {
         self.mentions_with(text, &[]).0
     }
 
+    /// Every mention in `text`, in order.
+    pub fn find(&self, text: &str) -> Vec<Mention> {
+        let text = unwrapped(text);
+        self.resolve(&self.matches(&text, &[]))
+    }
+
     /// Like [`mentions`](Self::mentions), and also how many times `text` names each of `extra`:
     /// names the gazetteer may not know yet (the entities an article itself creates). The two
     /// sets of matches are merged leftmost-longest, as if `extra` were in the gazetteer, so a
     /// name inside a longer known one is not counted.
     pub fn mentions_with(&self, text: &str, extra: &[&str]) -> (HashMap<EntityId, i32>, Vec<i32>) {
+        let text = unwrapped(text);
+        let found = self.matches(&text, extra);
+        let mut named = vec![0; extra.len()];
+        for (_, _, what) in &found {
+            if let Found::Extra(form) = what {
+                for (count, name) in named.iter_mut().zip(extra) {
+                    if name.trim() == *form {
+                        *count += 1;
+                    }
+                }
+            }
+        }
+        let mut counts = HashMap::new();
+        for mention in self.resolve(&found) {
+            *counts.entry(mention.entity).or_insert(0) += 1;
+        }
+        (counts, named)
+    }
+
+    /// The leftmost-longest name matches of the gazetteer and of `extra` in `text`, without the
+    /// ones that are part of a longer proper name.
+    fn matches<'e>(&self, text: &str, extra: &[&'e str]) -> Vec<(usize, usize, Found<'e>)> {
         // (start, end, what was matched)
         let mut found: Vec<(usize, usize, Found)> = Vec::new();
         if let Some(automaton) = &self.automaton {
             found.extend(
-                whole_words(automaton, text)
-                    .map(|(start, end, i)| (start, end, Found::Known(self.owners[i]))),
+                whole_words(automaton, text).map(|(start, end, i)| (start, end, Found::Known(i))),
             );
         }
         let extra_forms: Vec<&str> = extra
@@ -101,34 +191,131 @@ impl Gazetteer {
             // Leftmost first, and the longest of those that start together.
             found.sort_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)));
         }
-        let mut counts = HashMap::new();
-        let mut named = vec![0; extra.len()];
+        let mut kept = Vec::with_capacity(found.len());
         let mut covered = 0;
         for (start, end, what) in found {
             if start < covered {
                 continue;
             }
             covered = end;
-            match what {
-                Found::Known(Some(entity)) => *counts.entry(entity).or_insert(0) += 1,
-                Found::Known(None) => {}
-                Found::Extra(form) => {
-                    for (count, name) in named.iter_mut().zip(extra) {
-                        if name.trim() == form {
-                            *count += 1;
+            kept.push((start, end, what));
+        }
+        let starts: HashSet<usize> = kept.iter().map(|(start, _, _)| *start).collect();
+        kept.retain(|(start, end, _)| !inside_longer_name(text, *start, *end, &starts));
+        kept
+    }
+
+    /// The mentions of the gazetteer's matches: a shared form goes to the one of its owners that
+    /// the text also names unambiguously, or to none.
+    fn resolve(&self, found: &[(usize, usize, Found)]) -> Vec<Mention> {
+        let named: HashSet<EntityId> = found
+            .iter()
+            .filter_map(|(_, _, what)| match what {
+                Found::Known(i) => match self.owners[*i].as_slice() {
+                    [only] => Some(*only),
+                    _ => None,
+                },
+                Found::Extra(_) => None,
+            })
+            .collect();
+        found
+            .iter()
+            .filter_map(|(start, end, what)| {
+                let Found::Known(i) = what else { return None };
+                let owners = &self.owners[*i];
+                let entity = match owners.as_slice() {
+                    [only] => *only,
+                    _ => {
+                        let mut named_owners = owners.iter().filter(|e| named.contains(e));
+                        match (named_owners.next(), named_owners.next()) {
+                            (Some(one), None) => *one,
+                            _ => return None,
                         }
                     }
-                }
-            }
-        }
-        (counts, named)
+                };
+                Some(Mention {
+                    start: *start,
+                    end: *end,
+                    entity,
+                })
+            })
+            .collect()
     }
 }
 
-/// A match in a text: a gazetteer form (whose owner, if unambiguous), or one of the extra names.
+/// A match in a text: a gazetteer form (its pattern index), or one of the extra names.
 enum Found<'a> {
-    Known(Option<EntityId>),
+    Known(usize),
     Extra(&'a str),
+}
+
+/// `text` with each single line break made a space (byte for byte, so offsets stay), so that a
+/// name wrapped over two lines is found; paragraph breaks stay.
+fn unwrapped(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\n') {
+        return text.into();
+    }
+    let bytes = text.as_bytes();
+    let mut out = bytes.to_vec();
+    for (i, b) in bytes.iter().enumerate() {
+        let paragraph = (i > 0 && bytes[i - 1] == b'\n') || bytes.get(i + 1) == Some(&b'\n');
+        if *b == b'\n' && !paragraph {
+            out[i] = b' ';
+        }
+    }
+    // Only ASCII bytes were replaced by ASCII bytes.
+    String::from_utf8(out).map_or_else(|_| text.into(), Into::into)
+}
+
+/// Whether the match `text[start..end]` is part of a longer proper name: followed, after a space
+/// or a hyphen, by a capitalised word that no other match starts with, or preceded by a
+/// capitalised word that is not a title or a sentence's first word. Not checked in title case.
+fn inside_longer_name(text: &str, start: usize, end: usize, starts: &HashSet<usize>) -> bool {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    if title_case(&text[line_start..line_end]) {
+        return false;
+    }
+    let after = &text[end..];
+    let next = after.strip_prefix(' ').or_else(|| after.strip_prefix('-'));
+    if let Some(next) = next
+        && next.starts_with(char::is_uppercase)
+        && !starts.contains(&(text.len() - next.len()))
+    {
+        return true;
+    }
+    let Some(before) = text[..start].strip_suffix(' ') else {
+        return false;
+    };
+    let word_start = before
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '.' || c == '\''))
+        .map_or(0, |i| {
+            i + before[i..].chars().next().map_or(1, char::len_utf8)
+        });
+    let word = &before[word_start..];
+    if !word.starts_with(char::is_uppercase) || starts.contains(&word_start) {
+        return false;
+    }
+    let opening = before[..word_start]
+        .trim_end_matches([' ', '"', '\'', '(', '“', '‘'])
+        .chars()
+        .next_back()
+        .is_none_or(|c| matches!(c, '.' | '!' | '?' | ':' | ';' | '\n' | '—' | '-'));
+    let title = NOT_NAME_WORDS.contains(&word.trim_end_matches('.'));
+    !(opening || title || word.ends_with('.'))
+}
+
+/// Whether a line is in title case: of three words or more, four in five are capitalised.
+fn title_case(line: &str) -> bool {
+    let words: Vec<&str> = line
+        .split_whitespace()
+        .filter(|w| w.starts_with(char::is_alphabetic))
+        .collect();
+    let capitalised = words
+        .iter()
+        .filter(|w| w.starts_with(char::is_uppercase))
+        .count();
+    words.len() >= 3 && capitalised * 5 >= words.len() * 4
 }
 
 /// The gazetteer of the entities in the database, rebuilt when they change. The change stamp is
@@ -252,8 +439,13 @@ mod tests {
             (EntityId(1), vec!["Antony Blinken", "Blinken"]),
             (EntityId(2), vec!["Georgia"]),
             (EntityId(3), vec!["NATO"]),
-            (EntityId(4), vec!["Washington"]),
-            (EntityId(5), vec!["Washington"]),
+            (EntityId(4), vec!["Washington, D.C.", "Washington"]),
+            (EntityId(5), vec!["George Washington", "Washington"]),
+            (EntityId(6), vec!["Jordan"]),
+            (EntityId(7), vec!["New Jersey"]),
+            (EntityId(8), vec!["Jersey"]),
+            (EntityId(9), vec!["Ukraine"]),
+            (EntityId(10), vec!["Russia"]),
         ])
     }
 
@@ -272,8 +464,58 @@ mod tests {
     }
 
     #[test]
-    fn shared_forms_are_ambiguous() {
-        let found = gazetteer().mentions("Washington said so.");
-        assert!(found.is_empty());
+    fn shared_forms_are_ambiguous_unless_the_text_names_one_of_their_owners() {
+        assert!(gazetteer().mentions("Washington said so.").is_empty());
+        let found = gazetteer().mentions("George Washington crossed the river. Washington won.");
+        assert_eq!(found.get(&EntityId(5)), Some(&2));
+        assert_eq!(found.get(&EntityId(4)), None);
+    }
+
+    #[test]
+    fn a_name_inside_a_longer_proper_name_is_not_a_mention() {
+        let g = gazetteer();
+        for text in [
+            "Shares of Georgia-Pacific Corp rose.",
+            "The utility Georgia Power said rates rise.",
+            "Traffic on the George Washington Bridge slowed.",
+            "the Fed's Jerry Jordan said rates may fall.",
+            "Analysts at Jersey Central were not surprised.",
+        ] {
+            let found = g.find(text);
+            assert!(
+                found.iter().all(|m| m.entity != EntityId(2)
+                    && m.entity != EntityId(6)
+                    && m.entity != EntityId(8)
+                    && m.entity != EntityId(4)),
+                "{text}: {found:?}"
+            );
+        }
+        for (text, entity) in [
+            ("In Georgia, voters went to the polls.", 2),
+            ("Talks with Georgia's president went well.", 2),
+            ("Secretary Blinken spoke.", 1),
+            ("The Russia-Ukraine talks resumed.", 9),
+            ("The Russia-Ukraine talks resumed.", 10),
+            ("He flew to Jordan. Officials met him.", 6),
+        ] {
+            assert!(
+                g.find(text).iter().any(|m| m.entity == EntityId(entity)),
+                "{text}"
+            );
+        }
+        // A headline in title case is matched by its names alone.
+        assert!(
+            g.find("Blinken Meets Allies In Georgia")
+                .iter()
+                .any(|m| m.entity == EntityId(2))
+        );
+    }
+
+    #[test]
+    fn a_name_wrapped_over_two_lines_is_one_name() {
+        let found = gazetteer().find("The state of New\nJersey said.\n\nJersey is an island.");
+        let entities: Vec<i64> = found.iter().map(|m| m.entity.0).collect();
+        assert_eq!(entities, [7, 8]);
+        assert_eq!(found[0].start, 13, "offsets are the text's own");
     }
 }
