@@ -45,7 +45,8 @@ for my $label (@shown) {
 my @errors = grep { $row{$_}{errors} } @order;
 printf "\nConcurrency %d (wrk -t2, pgbench -j2 -M prepared); per scenario, after a warm-up, %d rounds "
     . "of %d s of wrk then %d s of pgbench, page 1 and page 500 in the same rounds, and so the two "
-    . "sizes of latest by topic, and each hot list with its br, gzip and If-None-Match variants, "
+    . "sizes of latest by topic, the change feed's first and middle pages, an article's three "
+    . "formats, the four feeds, and each hot list with its br, gzip and If-None-Match variants, "
     . "whose pgbench columns are their plain row's (the same SQL, measured once per round) "
     . "(req/s and bytes per response, headers included: mean of the rounds; wrk percentiles: the "
     . "median round's; pgbench percentiles: over all transactions). Peak server RSS %.1f MB%s.%s%s\n",
@@ -149,6 +150,16 @@ for my $t (@targets) {
         ? (sprintf('%.2f', $value), $op eq '≥' ? $value >= $limit : $value <= $limit)
         : ($value, $limit);
     printf "| %s | %s | %s |\n", $name, $shown_value, $met ? 'yes' : 'no';
+}
+
+# The depth target, applied to the change feed, for comparison.
+my ($feed_first, $feed_deep) = ('change feed, first page', 'change feed, middle page (cursor)');
+if ($row{$feed_first} && $row{$feed_deep} && $row{$feed_first}{p50} > 0) {
+    my $depth = $row{$feed_deep}{p50} / $row{$feed_first}{p50};
+    print "\nThe depth target applied to the change feed (for comparison; the target is on the topic pages):\n\n";
+    print "| Row | Measured | threshold | Met |\n|---|---:|---:|---|\n";
+    printf "| change feed middle page p50 ÷ first page p50 | %.2f | ≤ 1.2 | %s |\n", $depth,
+        $depth <= 1.2 ? 'yes' : 'no';
 }
 
 # The ratio targets of the plain rows, applied to their variants, for comparison.
