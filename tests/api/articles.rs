@@ -6,20 +6,10 @@ use dateline::store::article_sql::{ArticleFilter, PageRequest, list_articles};
 use dateline::vocab::SortOrder;
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use serde_json::Value;
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, slugs};
 
 const SEED: &str = "us-formally-rejects-russias-top-security-demands";
-
-fn slugs(page: &Value) -> Vec<String> {
-    page["data"]
-        .as_array()
-        .expect("data is a list")
-        .iter()
-        .map(|a| a["slug"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 #[actix_web::test]
 async fn the_seed_article_is_found_by_topic_entity_and_author() {

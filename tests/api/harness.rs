@@ -303,3 +303,13 @@ impl Drop for TestApp {
         });
     }
 }
+
+/// The slugs of a list page's items, in order.
+pub fn slugs(page: &Value) -> Vec<String> {
+    page["data"]
+        .as_array()
+        .expect("data is a list")
+        .iter()
+        .map(|a| a["slug"].as_str().unwrap().to_owned())
+        .collect()
+}

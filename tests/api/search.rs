@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, slugs};
 use crate::writes::{demo_and_writer, post};
 
 const SEED: &str = "us-formally-rejects-russias-top-security-demands";
@@ -11,15 +11,6 @@ const SEED: &str = "us-formally-rejects-russias-top-security-demands";
 /// The precision@1 of the judged query set that docs/search.md reports: a ranking change that
 /// loses a query fails here.
 const JUDGED_PRECISION_AT_1: f64 = 0.91;
-
-fn slugs(page: &Value) -> Vec<String> {
-    page["data"]
-        .as_array()
-        .expect("data is a list")
-        .iter()
-        .map(|a| a["slug"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 fn headlines(page: &Value) -> Vec<String> {
     page["data"]
