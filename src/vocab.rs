@@ -175,6 +175,20 @@ text_enum! {
 }
 
 text_enum! {
+    /// The width of a facet histogram's buckets, in UTC; weeks start on Monday (ISO 8601).
+    #[derive(Default)]
+    pub enum HistogramInterval {
+        /// One bucket per calendar day.
+        Day = "day",
+        /// One bucket per ISO week.
+        Week = "week",
+        /// One bucket per calendar month.
+        #[default]
+        Month = "month",
+    }
+}
+
+text_enum! {
     /// What an API key may do. Reads need no key.
     #[derive(clap::ValueEnum)]
     pub enum Scope {

@@ -16,7 +16,9 @@ use super::params::{AuthorRef, Collection, Links, QueryParams, TopicRef};
 use crate::db::DbPool;
 use crate::media::{Image, Media};
 use crate::queries::article::FullArticle;
-use crate::queries::article_list::{ArticleListParams, ArticleQuery, ListFields, ListScope};
+use crate::queries::article_list::{
+    ArticleFilterParams, ArticleListParams, ArticleQuery, ListFields, ListScope,
+};
 use crate::store::article_sql;
 use crate::vocab::{EntityKind, EntityRel, PubStatus};
 
@@ -143,11 +145,12 @@ pub async fn article_page(
     req: &HttpRequest,
     pool: &DbPool,
     scope: ListScope,
+    filters: ArticleFilterParams,
     params: ArticleListParams,
 ) -> Result<HttpResponse, ApiError> {
     negotiation::require_json(req)?;
     let fields = FieldSet::parse::<ArticleSummary>(params.fields.as_deref(), Vec::new)?;
-    let query = ArticleQuery::parse(scope, params)?;
+    let query = ArticleQuery::parse(scope, filters, params)?;
     let cache = req
         .app_data::<web::Data<ResponseCache>>()
         .filter(|c| c.is_enabled() && query.cacheable());
@@ -287,7 +290,7 @@ pub fn article_view(article: FullArticle) -> Article {
 /// empties.
 #[utoipa::path(
     tag = "articles",
-    params(ArticleListParams, ListFields),
+    params(ArticleFilterParams, ArticleListParams, ListFields),
     responses(
         (status = 200, description = "A page of articles, newest first unless `sort` says otherwise. \
             A `Link: <…>; rel=\"next\"` header carries the next page's URL.", body = ArticlePage,
@@ -300,9 +303,10 @@ pub fn article_view(article: FullArticle) -> Article {
 pub async fn list_articles(
     req: HttpRequest,
     pool: web::Data<DbPool>,
+    filters: QueryParams<ArticleFilterParams>,
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    article_page(&req, &pool, ListScope::All, params.0).await
+    article_page(&req, &pool, ListScope::All, filters.0, params.0).await
 }
 
 /// An article's answer, before its body: 200 with `Last-Modified`.

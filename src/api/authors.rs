@@ -13,7 +13,7 @@ use super::error::{ApiError, AuthorWriteErrors, ItemErrors, ListErrors};
 use super::pagination::page_schema;
 use super::params::{Collection, Links, QueryParams, parse_json};
 use crate::db::DbPool;
-use crate::queries::article_list::{ArticleListParams, ListFields, ListScope};
+use crate::queries::article_list::{ArticleFilterParams, ArticleListParams, ListFields, ListScope};
 use crate::queries::params::{DEFAULT_LIMIT, MAX_PREFIX_CHARS, check_slug, text_param};
 use crate::store::authors::{self as store, AuthorRow};
 use crate::text::{FieldError, check_text, named_slug, non_empty};
@@ -128,7 +128,7 @@ pub async fn get_author(
 /// The latest articles by one author; takes every article-list parameter.
 #[utoipa::path(
     tag = "authors",
-    params(("slug" = String, Path, description = "The author's slug", example = "alex-raufoglu"), ArticleListParams, ListFields),
+    params(("slug" = String, Path, description = "The author's slug", example = "alex-raufoglu"), ArticleFilterParams, ArticleListParams, ListFields),
     responses(
         (status = 200, description = "A page of the author's articles", body = ArticlePage),
         ListErrors,
@@ -139,9 +139,17 @@ pub async fn list_author_articles(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     path: web::Path<String>,
+    filters: QueryParams<ArticleFilterParams>,
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    article_page(&req, &pool, ListScope::Author(path.into_inner()), params.0).await
+    article_page(
+        &req,
+        &pool,
+        ListScope::Author(path.into_inner()),
+        filters.0,
+        params.0,
+    )
+    .await
 }
 
 /// An author to create or update.

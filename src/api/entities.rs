@@ -13,7 +13,7 @@ use super::error::{ApiError, EntityWriteErrors, ItemErrors, ListErrors};
 use super::pagination::page_schema;
 use super::params::{Collection, Links, QueryParams, parse_json};
 use crate::db::DbPool;
-use crate::queries::article_list::{ArticleListParams, ListFields, ListScope};
+use crate::queries::article_list::{ArticleFilterParams, ArticleListParams, ListFields, ListScope};
 use crate::queries::params::{DEFAULT_LIMIT, MAX_PREFIX_CHARS, check_slug, text_param};
 use crate::store::entities::{self as store, EntityFields, EntityRow};
 use crate::text::{FieldError, check_text, named_slug, non_empty};
@@ -150,7 +150,7 @@ pub async fn get_entity(
 /// The latest articles about or mentioning one entity; takes every article-list parameter.
 #[utoipa::path(
     tag = "entities",
-    params(("slug" = String, Path, description = "The entity's slug", example = "antony-blinken"), ArticleListParams, ListFields),
+    params(("slug" = String, Path, description = "The entity's slug", example = "antony-blinken"), ArticleFilterParams, ArticleListParams, ListFields),
     responses(
         (status = 200, description = "A page of the entity's articles", body = ArticlePage),
         ListErrors,
@@ -161,9 +161,17 @@ pub async fn list_entity_articles(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     path: web::Path<String>,
+    filters: QueryParams<ArticleFilterParams>,
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    article_page(&req, &pool, ListScope::Entity(path.into_inner()), params.0).await
+    article_page(
+        &req,
+        &pool,
+        ListScope::Entity(path.into_inner()),
+        filters.0,
+        params.0,
+    )
+    .await
 }
 
 /// An entity to create or update.

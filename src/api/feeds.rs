@@ -15,7 +15,9 @@ use super::error::{ApiError, ListErrors};
 use super::pagination::{absolute_url, next_url};
 use super::params::QueryParams;
 use crate::db::DbPool;
-use crate::queries::article_list::{ArticleListParams, ArticleQuery, ListScope};
+use crate::queries::article_list::{
+    ArticleFilterParams, ArticleListParams, ArticleQuery, ListScope,
+};
 use crate::store::{authors, entities, topics};
 
 /// The formats every feed comes in, named by the path's extension.
@@ -127,11 +129,12 @@ async fn feed(
     pool: &DbPool,
     scope: ListScope,
     extension: &str,
+    filters: ArticleFilterParams,
     params: ArticleListParams,
 ) -> Result<HttpResponse, ApiError> {
     let format = FeedFormat::from_extension(extension)?;
-    let language = params.language.clone();
-    let query = ArticleQuery::parse(scope.clone(), params)?;
+    let language = filters.language.clone();
+    let query = ArticleQuery::parse(scope.clone(), filters, params)?;
     let mut conn = pool.get().await?;
     let found = query.run(&mut conn).await?;
     let (name, list_path) = match &scope {
@@ -401,6 +404,7 @@ macro_rules! feed_operation {
                 $(($param = String, Path, description = $param_doc, example = $example),)?
                 ("format" = String, Path, description = "`atom` (RFC 4287), `rss` (RSS 2.0) or `json` (JSON Feed 1.1)",
                     pattern = "^(atom|rss|json)$", example = "atom"),
+                ArticleFilterParams,
                 ArticleListParams
             ),
             responses(
@@ -417,11 +421,12 @@ macro_rules! feed_operation {
             req: HttpRequest,
             pool: web::Data<DbPool>,
             path: web::Path<$segments_ty>,
+            filters: QueryParams<ArticleFilterParams>,
             params: QueryParams<ArticleListParams>,
         ) -> Result<HttpResponse, ApiError> {
             let $segments = path.into_inner();
             let (scope, extension) = ($scope, $extension);
-            feed(&req, &pool, scope, &extension, params.0).await
+            feed(&req, &pool, scope, &extension, filters.0, params.0).await
         }
     };
 }

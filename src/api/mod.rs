@@ -17,6 +17,7 @@ pub mod discovery;
 pub mod docs;
 pub mod entities;
 pub mod error;
+pub mod facets;
 pub mod feeds;
 pub mod fields;
 pub mod health;
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(articles::list_articles)
             .service(article_writes::upsert_article)
             .service(article_writes::upsert_batch)
+            .service(facets::article_facets)
             .service(article_read::get_article)
             .service(article_writes::replace_article)
             .service(article_writes::patch_article)

@@ -13,7 +13,7 @@ use super::error::{ApiError, ItemErrors, ListErrors, TopicWriteErrors};
 use super::pagination::page_schema;
 use super::params::{Collection, Links, QueryParams, TopicRef, parse_json};
 use crate::db::DbPool;
-use crate::queries::article_list::{ArticleListParams, ListFields, ListScope};
+use crate::queries::article_list::{ArticleFilterParams, ArticleListParams, ListFields, ListScope};
 use crate::queries::params::{MAX_LIMIT, check_slug};
 use crate::store::topics::{self as store, ParentFilter, TopicFields, TopicRow};
 use crate::text::{FieldError, check_text, named_slug, non_empty};
@@ -163,7 +163,7 @@ pub async fn get_topic(
 /// The latest articles on a topic or any of its descendants; takes every article-list parameter.
 #[utoipa::path(
     tag = "topics",
-    params(("slug" = String, Path, description = "The topic's slug", example = "diplomacy"), ArticleListParams, ListFields),
+    params(("slug" = String, Path, description = "The topic's slug", example = "diplomacy"), ArticleFilterParams, ArticleListParams, ListFields),
     responses(
         (status = 200, description = "A page of the topic's articles, descendants included", body = ArticlePage,
             headers(("x-cache" = String, description = "`hit` or `miss` on the first page with only `limit` set, \
@@ -176,9 +176,17 @@ pub async fn list_topic_articles(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     path: web::Path<String>,
+    filters: QueryParams<ArticleFilterParams>,
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    article_page(&req, &pool, ListScope::Topic(path.into_inner()), params.0).await
+    article_page(
+        &req,
+        &pool,
+        ListScope::Topic(path.into_inner()),
+        filters.0,
+        params.0,
+    )
+    .await
 }
 
 /// A topic to create or update.

@@ -27,10 +27,11 @@ const MAX_QUERY_CHARS: usize = 500;
 /// The longest `source` an article can have.
 const MAX_SOURCE_CHARS: usize = 200;
 
-/// Filters, order and paging shared by every article list, as the query string carries them.
+/// The filters every article list takes, and the facets of the articles they select, as the
+/// query string carries them.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ArticleListParams {
+pub struct ArticleFilterParams {
     /// Topic slug; repeat for any of several topics. A topic includes its descendant topics.
     #[serde(default)]
     #[param(max_items = 10, example = json!(["diplomacy"]))]
@@ -64,6 +65,12 @@ pub struct ArticleListParams {
     /// Full-text search in PostgreSQL `websearch_to_tsquery` syntax: `"quoted phrase"`, `or`, `-word`.
     #[param(max_length = 500, pattern = "^[^\\x00]*$", example = "Blinken NATO")]
     pub q: Option<String>,
+}
+
+/// The order and paging of an article list, beside its [`ArticleFilterParams`].
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleListParams {
     /// `latest` (default), `oldest`, or `relevance` (only with `q`).
     #[param(value_type = Option<SortOrder>)]
     pub sort: Option<String>,
@@ -150,33 +157,10 @@ struct CursorScope<'a> {
     sort: SortOrder,
 }
 
-impl ArticleQuery {
-    /// Checks every parameter; the first one at fault is the error.
-    pub fn parse(scope: ListScope, params: ArticleListParams) -> Result<Self, QueryError> {
-        match &scope {
-            ListScope::All => {}
-            ListScope::Topic(s) => check_slug("topic", s)?,
-            ListScope::Author(s) => check_slug("author", s)?,
-            ListScope::Entity(s) => check_slug("entity", s)?,
-        }
-        let limit = page_size(params.limit.as_deref(), DEFAULT_LIMIT)?;
+impl ArticleFilters {
+    /// Checks every filter; the first one at fault is the error.
+    pub fn parse(params: ArticleFilterParams) -> Result<Self, QueryError> {
         let query = text_param("q", params.q.as_deref(), MAX_QUERY_CHARS)?.map(str::trim);
-        let sort = match params.sort.as_deref().map(str::parse::<SortOrder>) {
-            None => SortOrder::Latest,
-            Some(Ok(SortOrder::Relevance)) if query.is_none() => {
-                return Err(QueryError::bad_parameter(
-                    "sort",
-                    "`relevance` needs a full-text query `q`",
-                ));
-            }
-            Some(Ok(sort)) => sort,
-            Some(Err(_)) => {
-                return Err(QueryError::bad_parameter(
-                    "sort",
-                    format!("must be {}", SortOrder::choices()),
-                ));
-            }
-        };
         let time = |param: &str, value: Option<&str>| {
             value
                 .map(|v| parse_time(v).ok_or_else(|| QueryError::bad_parameter(param, TIME_RULE)))
@@ -197,11 +181,94 @@ impl ArticleQuery {
                 .transpose()?,
             query: query.map(str::to_owned),
         };
-        let filters = ArticleFilters {
+        Ok(Self {
             topics: slugs("topic", params.topic)?,
             authors: slugs("author", params.author.into_iter().collect())?,
             entities: slugs("entity", params.entity)?,
             conditions,
+        })
+    }
+
+    /// The store filter of these filters within `scope`: every slug as an id, in one round trip.
+    pub async fn resolve(
+        &self,
+        conn: &mut AsyncPgConnection,
+        scope: &ListScope,
+    ) -> Result<ArticleFilter, QueryError> {
+        let scope_topic: Vec<String> = match scope {
+            ListScope::Topic(s) => vec![s.clone()],
+            _ => Vec::new(),
+        };
+        let with_scope = |mut slugs: Vec<String>, scoped: Option<&String>| {
+            slugs.extend(scoped.cloned());
+            slugs.sort();
+            slugs.dedup();
+            slugs
+        };
+        let authors = with_scope(
+            self.authors.clone(),
+            match scope {
+                ListScope::Author(s) => Some(s),
+                _ => None,
+            },
+        );
+        let entities = with_scope(
+            self.entities.clone(),
+            match scope {
+                ListScope::Entity(s) => Some(s),
+                _ => None,
+            },
+        );
+        let all_topics = [self.topics.as_slice(), scope_topic.as_slice()].concat();
+        let ids = article_sql::resolve_slugs(
+            conn,
+            &FilterSlugs {
+                topics: &all_topics,
+                authors: &authors,
+                entities: &entities,
+            },
+        )
+        .await?;
+        Ok(ArticleFilter {
+            any_topics: require_all("topic", &self.topics, &ids.topics)?,
+            scope_topic: require_all("topic", &scope_topic, &ids.topics)?.pop(),
+            authors: require_all("author", &authors, &ids.authors)?,
+            entities: require_all("entity", &entities, &ids.entities)?,
+            conditions: self.conditions.clone(),
+        })
+    }
+}
+
+impl ArticleQuery {
+    /// Checks every parameter; the first one at fault is the error.
+    pub fn parse(
+        scope: ListScope,
+        filters: ArticleFilterParams,
+        params: ArticleListParams,
+    ) -> Result<Self, QueryError> {
+        match &scope {
+            ListScope::All => {}
+            ListScope::Topic(s) => check_slug("topic", s)?,
+            ListScope::Author(s) => check_slug("author", s)?,
+            ListScope::Entity(s) => check_slug("entity", s)?,
+        }
+        let limit = page_size(params.limit.as_deref(), DEFAULT_LIMIT)?;
+        let filters = ArticleFilters::parse(filters)?;
+        let sort = match params.sort.as_deref().map(str::parse::<SortOrder>) {
+            None => SortOrder::Latest,
+            Some(Ok(SortOrder::Relevance)) if filters.conditions.query.is_none() => {
+                return Err(QueryError::bad_parameter(
+                    "sort",
+                    "`relevance` needs a full-text query `q`",
+                ));
+            }
+            Some(Ok(sort)) => sort,
+            Some(Err(_)) => {
+                return Err(QueryError::bad_parameter(
+                    "sort",
+                    format!("must be {}", SortOrder::choices()),
+                ));
+            }
         };
         let digest = cursor::digest(
             &serde_json::to_string(&CursorScope {
@@ -242,7 +309,7 @@ impl ArticleQuery {
 
     /// Resolves the filter slugs (an unknown one is a 404) and reads the page.
     pub async fn run(&self, conn: &mut AsyncPgConnection) -> Result<ArticlePage, QueryError> {
-        let filter = self.resolve(conn).await?;
+        let filter = self.filters.resolve(conn, &self.scope).await?;
         let (items, next) = article_sql::list_articles(
             conn,
             PageRequest {
@@ -256,52 +323,6 @@ impl ArticleQuery {
         Ok(ArticlePage {
             items,
             next_cursor: next.map(|key| cursor::encode(&self.digest, &key)),
-        })
-    }
-
-    /// The store filter: the slugs of the filters and of the scope as ids, in one round trip.
-    async fn resolve(&self, conn: &mut AsyncPgConnection) -> Result<ArticleFilter, QueryError> {
-        let f = &self.filters;
-        let scope_topic: Vec<String> = match &self.scope {
-            ListScope::Topic(s) => vec![s.clone()],
-            _ => Vec::new(),
-        };
-        let with_scope = |mut slugs: Vec<String>, scoped: Option<&String>| {
-            slugs.extend(scoped.cloned());
-            slugs.sort();
-            slugs.dedup();
-            slugs
-        };
-        let authors = with_scope(
-            f.authors.clone(),
-            match &self.scope {
-                ListScope::Author(s) => Some(s),
-                _ => None,
-            },
-        );
-        let entities = with_scope(
-            f.entities.clone(),
-            match &self.scope {
-                ListScope::Entity(s) => Some(s),
-                _ => None,
-            },
-        );
-        let all_topics = [f.topics.as_slice(), scope_topic.as_slice()].concat();
-        let ids = article_sql::resolve_slugs(
-            conn,
-            &FilterSlugs {
-                topics: &all_topics,
-                authors: &authors,
-                entities: &entities,
-            },
-        )
-        .await?;
-        Ok(ArticleFilter {
-            any_topics: require_all("topic", &f.topics, &ids.topics)?,
-            scope_topic: require_all("topic", &scope_topic, &ids.topics)?.pop(),
-            authors: require_all("author", &authors, &ids.authors)?,
-            entities: require_all("entity", &entities, &ids.entities)?,
-            conditions: f.conditions.clone(),
         })
     }
 }
@@ -361,7 +382,11 @@ mod tests {
     use super::*;
 
     fn parse(scope: ListScope, query: &str) -> Result<ArticleQuery, QueryError> {
-        ArticleQuery::parse(scope, serde_html_form::from_str(query).unwrap())
+        ArticleQuery::parse(
+            scope,
+            serde_html_form::from_str(query).unwrap(),
+            serde_html_form::from_str(query).unwrap(),
+        )
     }
 
     #[test]

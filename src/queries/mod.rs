@@ -6,4 +6,5 @@ pub mod article;
 pub mod article_list;
 pub mod cursor;
 pub mod error;
+pub mod facets;
 pub mod params;

@@ -451,7 +451,7 @@ fn keyset_sql(page: PageRequest<'_>) -> Sql {
     let fetch = fetch_size(page.limit) + 1;
     match (page.sort, page.filter.search()) {
         (SortOrder::Relevance, Some(search)) => relevance_sql(page, search, fetch),
-        _ => ranges_sql(page, fetch, ""),
+        _ => ranges_sql(page, &page_columns(""), Some(fetch)),
     }
 }
 
@@ -471,7 +471,11 @@ fn relevance_sql(page: PageRequest<'_>, search: Search<'_>, fetch: u32) -> Sql {
     ));
     sql.append(search.score("c"))
         .push(" AS rank FROM (")
-        .append(ranges_sql(candidates, RELEVANCE_CANDIDATES, ", a.search"))
+        .append(ranges_sql(
+            candidates,
+            &page_columns(", a.search"),
+            Some(RELEVANCE_CANDIDATES),
+        ))
         .push(") c) s");
     if let Some(key) = page.after {
         sql.push(" WHERE ").append(keyset_bound(
@@ -489,17 +493,22 @@ fn relevance_sql(page: PageRequest<'_>, search: Search<'_>, fetch: u32) -> Sql {
     sql
 }
 
-/// The rows of `fetch` articles in the order of `page`, with `extra` columns: one branch per
-/// driver, merged by `UNION` when there are several.
-fn ranges_sql(page: PageRequest<'_>, fetch: u32, extra: &str) -> Sql {
+/// A page's columns: the summary, `extra` ones, and a null rank (a relevance search ranks the
+/// rows in [`relevance_sql`]).
+fn page_columns(extra: &str) -> String {
+    format!("{SUMMARY_COLUMNS}{extra}, NULL::real AS rank")
+}
+
+/// The `columns` of `fetch` articles in the order of `page` (of all of them, unordered, when
+/// `fetch` is `None`): one branch per driver, merged by `UNION` when there are several.
+fn ranges_sql(page: PageRequest<'_>, columns: &str, fetch: Option<u32>) -> Sql {
     let mut branches: Vec<Sql> = Driver::choose(page.filter)
         .into_iter()
-        .map(|driver| branch_sql(page, driver, fetch, extra))
+        .map(|driver| branch_sql(page, driver, columns, fetch))
         .collect();
     if branches.len() == 1 {
         return branches.pop().unwrap_or_default();
     }
-    let order = order_by(page.sort, "published_at", "id", "rank");
     let mut sql = Sql::new("SELECT * FROM (");
     sql.append(Sql::join(
         branches.into_iter().map(|branch| {
@@ -509,8 +518,24 @@ fn ranges_sql(page: PageRequest<'_>, fetch: u32, extra: &str) -> Sql {
         }),
         " UNION ",
     ))
-    .push(&format!(") merged ORDER BY {order} LIMIT {fetch}"));
+    .push(") merged");
+    if let Some(fetch) = fetch {
+        let order = order_by(page.sort, "published_at", "id", "rank");
+        sql.push(&format!(" ORDER BY {order} LIMIT {fetch}"));
+    }
     sql
+}
+
+/// The id and publication time (`id`, `published_at`) of every article that `filter` selects,
+/// or of the newest `fetch` of them: what facets count.
+pub fn matching_sql(filter: &ArticleFilter, fetch: Option<u32>) -> Sql {
+    let page = PageRequest {
+        filter,
+        sort: SortOrder::Latest,
+        after: None,
+        limit: fetch.unwrap_or(1),
+    };
+    ranges_sql(page, "a.id, a.published_at", fetch)
 }
 
 /// The page sizes whose statements are prepared: a request's page is read with the first one that
@@ -532,9 +557,9 @@ fn order_by(sort: SortOrder, time: &str, id: &str, rank: &str) -> String {
     }
 }
 
-/// One branch: the rows of one driver's range that pass every other filter, newest or oldest
-/// first (a relevance search ranks them in [`relevance_sql`]).
-fn branch_sql(page: PageRequest<'_>, driver: Driver, fetch: u32, extra: &str) -> Sql {
+/// One branch: the `columns` of the rows of one driver's range that pass every other filter,
+/// newest or oldest first, `fetch` of them (all, unordered, when `None`).
+fn branch_sql(page: PageRequest<'_>, driver: Driver, columns: &str, fetch: Option<u32>) -> Sql {
     let (from, range, time, id) = driver.source();
     let mut conditions: Vec<Sql> = vec![Sql::new("a.pub_status = 'usable'")];
     conditions.extend(range);
@@ -543,13 +568,14 @@ fn branch_sql(page: PageRequest<'_>, driver: Driver, fetch: u32, extra: &str) ->
     if let Some(key) = page.after {
         conditions.push(keyset_bound(page.sort, key, time, id, Sql::new("rank")));
     }
-    let mut sql = Sql::new(&format!("SELECT {SUMMARY_COLUMNS}{extra}, NULL::real"));
-    sql.push(&format!(" AS rank FROM {from} WHERE "))
-        .append(Sql::join(conditions, " AND "))
-        .push(&format!(
+    let mut sql = Sql::new(&format!("SELECT {columns} FROM {from} WHERE "));
+    sql.append(Sql::join(conditions, " AND "));
+    if let Some(fetch) = fetch {
+        sql.push(&format!(
             " ORDER BY {} LIMIT {fetch}",
             order_by(page.sort, time, id, "rank")
         ));
+    }
     sql
 }
 

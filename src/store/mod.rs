@@ -9,6 +9,7 @@ pub mod authors;
 pub mod bulk;
 pub mod changes;
 pub mod entities;
+pub mod facets;
 pub mod idempotency;
 pub mod json;
 pub mod keys;

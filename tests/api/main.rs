@@ -8,6 +8,7 @@ mod cursors;
 mod discovery;
 mod entities;
 mod errors;
+mod facets;
 mod feeds;
 mod fields;
 mod formats;
