@@ -364,6 +364,15 @@ problem_responses! {
 }
 
 problem_responses! {
+    /// Error responses of an article's related articles.
+    RelatedArticleErrors {
+        400 BadRequest: "A malformed or unknown parameter or cursor",
+        404 NotFound: "No article with this id or slug",
+        410 Gone: "The article was withdrawn",
+    }
+}
+
+problem_responses! {
     /// Error responses of a list.
     ListErrors {
         400 BadRequest: "A malformed or unknown parameter, cursor or query string",

@@ -27,6 +27,7 @@ pub mod negotiation;
 pub mod ninjs;
 pub mod pagination;
 pub mod params;
+pub mod related;
 pub mod topics;
 
 use std::collections::HashMap;
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(article_writes::replace_article)
             .service(article_writes::patch_article)
             .service(article_writes::withdraw_article)
+            .service(related::related_articles)
             .service(changes::list_changes)
             .service(feeds::latest_feed)
             .service(feeds::topic_feed)
@@ -68,6 +70,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(entities::delete_entity)
             .service(entities::get_entity)
             .service(entities::list_entity_articles)
+            .service(related::related_entities)
             .service(topics::list_topics)
             .service(topics::create_topic)
             .service(topics::update_topic)

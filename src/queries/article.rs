@@ -42,16 +42,7 @@ pub async fn find(
     let row = stored::find_article(conn, reference)
         .await?
         .ok_or_else(|| QueryError::not_found("article", key))?;
-    match row.pub_status {
-        PubStatus::Usable => {}
-        PubStatus::Canceled => {
-            return Err(QueryError::Gone {
-                what: "article",
-                key: key.to_owned(),
-            });
-        }
-        PubStatus::Withheld => return Err(QueryError::not_found("article", key)),
-    }
+    servable(row.pub_status, key)?;
     let entities = stored::article_entities(conn, row.id).await?;
     let ArticleRow {
         id,
@@ -98,6 +89,18 @@ pub async fn find(
         entities,
         media: media.0,
     })
+}
+
+/// Whether an article of this status is served: withdrawn is 410, withheld 404.
+pub fn servable(status: PubStatus, key: &str) -> Result<(), QueryError> {
+    match status {
+        PubStatus::Usable => Ok(()),
+        PubStatus::Canceled => Err(QueryError::Gone {
+            what: "article",
+            key: key.to_owned(),
+        }),
+        PubStatus::Withheld => Err(QueryError::not_found("article", key)),
+    }
 }
 
 /// The IPTC Media Topic code of each of the article's direct topics that has one, by slug.

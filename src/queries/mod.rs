@@ -8,3 +8,4 @@ pub mod cursor;
 pub mod error;
 pub mod facets;
 pub mod params;
+pub mod related;

@@ -306,8 +306,18 @@ pub async fn list_articles(
     conn: &mut AsyncPgConnection,
     page: PageRequest<'_>,
 ) -> diesel::QueryResult<(Vec<ArticleSummary>, Option<ArticleKey>)> {
-    let mut rows: Vec<ArticlePageRow> = page_sql(page).into_query().load(conn).await?;
-    let limit = page.limit as usize;
+    load_page(conn, page_sql(page), page.limit).await
+}
+
+/// Runs a page statement of [`labelled_sql`] that fetches more than `limit` rows when there are
+/// more: the first `limit` summaries, and the key to continue from.
+pub(crate) async fn load_page(
+    conn: &mut AsyncPgConnection,
+    statement: Sql,
+    limit: u32,
+) -> diesel::QueryResult<(Vec<ArticleSummary>, Option<ArticleKey>)> {
+    let mut rows: Vec<ArticlePageRow> = statement.into_query().load(conn).await?;
+    let limit = limit as usize;
     let next = (rows.len() > limit).then(|| rows[limit - 1].summary.key());
     rows.truncate(limit);
     let summaries = rows
@@ -324,11 +334,17 @@ pub async fn list_articles(
 /// once, and in a search each row's highlight.
 fn page_sql(page: PageRequest<'_>) -> Sql {
     let order = order_by(page.sort, "p.published_at", "p.id", "p.rank");
+    labelled_sql(keyset_sql(page), &order, page.filter.search())
+}
+
+/// A page's `rows` (the [`SUMMARY_COLUMNS`] and `rank`) with their labels, in `order` (over `p`),
+/// and with `search`, their highlights.
+pub(crate) fn labelled_sql(rows: Sql, order: &str, search: Option<Search<'_>>) -> Sql {
     let labels = label_ctes("SELECT id FROM p");
     let mut sql = Sql::new("WITH p AS (");
-    sql.append(keyset_sql(page))
+    sql.append(rows)
         .push(&format!("), {labels} SELECT p.*, {LABEL_COLUMNS}, "));
-    match page.filter.search() {
+    match search {
         Some(search) => {
             sql.append(search.highlight()).push(
                 " AS highlight FROM p JOIN articles b ON b.id = p.id \
@@ -440,7 +456,7 @@ impl Driver {
     }
 }
 
-const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.headline, a.lead, a.url, a.source, a.language, a.dateline, a.published_at, a.updated_at, a.image";
+pub(crate) const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.headline, a.lead, a.url, a.source, a.language, a.dateline, a.published_at, a.updated_at, a.image";
 
 /// The keyset rows of a page. Newest or oldest first: one branch per driver, merged by `UNION`
 /// when there are several. By relevance: the newest [`RELEVANCE_CANDIDATES`] matches, read that
@@ -542,7 +558,7 @@ pub fn matching_sql(filter: &ArticleFilter, fetch: Option<u32>) -> Sql {
 /// holds it, then cut, so that the hundred possible limits make four statement texts, not a hundred.
 const FETCH_SIZES: [u32; 4] = [10, 20, 50, 100];
 
-fn fetch_size(limit: u32) -> u32 {
+pub(crate) fn fetch_size(limit: u32) -> u32 {
     FETCH_SIZES
         .into_iter()
         .find(|&size| size >= limit)
@@ -654,7 +670,13 @@ fn column_conditions(c: &Conditions, time: &str) -> Vec<Sql> {
 }
 
 /// Where the page starts: after the previous page's last key, in the list's order.
-fn keyset_bound(sort: SortOrder, key: ArticleKey, time: &str, id: &str, rank: Sql) -> Sql {
+pub(crate) fn keyset_bound(
+    sort: SortOrder,
+    key: ArticleKey,
+    time: &str,
+    id: &str,
+    rank: Sql,
+) -> Sql {
     let mut sql = Sql::new("(");
     match sort {
         SortOrder::Latest | SortOrder::Oldest => {

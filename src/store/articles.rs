@@ -56,6 +56,25 @@ pub async fn find_article(
     by_ref(article).first(conn).await.optional()
 }
 
+/// The id and publication status of an article by id or slug: what a read about the article
+/// (its related articles) needs to know of it.
+pub async fn find_article_status(
+    conn: &mut AsyncPgConnection,
+    article: &ArticleRef,
+) -> QueryResult<Option<(ArticleId, PubStatus)>> {
+    let query = articles::table
+        .select((articles::id, articles::pub_status))
+        .into_boxed();
+    let row: Option<(i64, PubStatus)> = match article {
+        ArticleRef::Id(id) => query.filter(articles::id.eq(id.0)),
+        ArticleRef::Slug(slug) => query.filter(articles::slug.eq(slug)),
+    }
+    .first(conn)
+    .await
+    .optional()?;
+    Ok(row.map(|(id, status)| (ArticleId(id), status)))
+}
+
 /// Like [`find_article`], and locks the row for the rest of the transaction: what a
 /// read-modify-write (`PATCH`) reads cannot change before it writes.
 pub async fn lock_article(

@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod json;
 pub mod keys;
 pub mod links;
+pub mod related;
 pub mod search;
 pub mod sql;
 pub mod topics;

@@ -8,7 +8,7 @@ use crate::harness::TestApp;
 use crate::writes::{demo_and_writer, post};
 
 /// Every article of a list, walked page by page through its cursors.
-async fn walk(app: &TestApp, path: &str, filters: &str) -> Vec<Value> {
+pub async fn walk(app: &TestApp, path: &str, filters: &str) -> Vec<Value> {
     let mut items = Vec::new();
     let mut uri = format!("{path}?limit=100&{filters}");
     loop {
@@ -35,7 +35,7 @@ fn month(article: &Value) -> String {
 }
 
 /// A few stories that name the seed's entities, so that entity counts go above one.
-async fn stories_naming_entities(app: &TestApp, writer: &str) {
+pub async fn stories_naming_entities(app: &TestApp, writer: &str) {
     for (n, (author, topic, day)) in [
         ("Jane Doe", "politics", "2024-05-07"),
         ("Jane Doe", "diplomacy", "2024-05-20"),

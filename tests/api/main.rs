@@ -20,6 +20,7 @@ mod ingest;
 mod layers;
 mod media;
 mod openapi;
+mod related;
 mod search;
 mod throwaway_pg;
 mod topics;
