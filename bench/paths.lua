@@ -31,9 +31,10 @@ end
 
 function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("RESULT|%.0f|%.2f|%.2f|%d|%.0f\n",
+  io.write(string.format("RESULT|%.0f|%.2f|%.2f|%d|%.0f|%.2f\n",
     summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(99) / 1000,
     e.connect + e.read + e.write + e.status + e.timeout,
-    summary.requests > 0 and summary.bytes / summary.requests or 0))
+    summary.requests > 0 and summary.bytes / summary.requests or 0,
+    latency:percentile(95) / 1000))
 end
