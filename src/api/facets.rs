@@ -38,7 +38,7 @@ use crate::vocab::{EntityKind, HistogramInterval};
 pub struct ArticleFacets {
     /// How many articles the filters select: exact.
     pub total: i64,
-    /// How many of them `topics`, `authors` and `entities` count: the newest 10,000 (all of them
+    /// How many of them `topics`, `authors` and `entities` count: the newest 1,000 (all of them
     /// when `total` is at most that, and then every count is exact).
     pub counted: i64,
     /// The topics that label the most counted articles, a topic counting the articles of its
@@ -103,7 +103,7 @@ pub struct Bucket {
 /// For the articles that the filters of the article list select: their exact `total`, the top
 /// topics, authors and entities (per kind) with counts, and a histogram by day, week or month.
 /// One statement: the histogram reads the ids and dates of the whole set from the index that
-/// drives it; the label counts read the newest 10,000 articles (`counted`).
+/// drives it; the label counts read the newest 1,000 articles (`counted`).
 #[utoipa::path(
     tag = "articles",
     params(ArticleFilterParams, FacetParams),

@@ -424,6 +424,16 @@ impl Driver {
         }
     }
 
+    /// The link table whose index holds the driver's range, as `d`; none for the articles' own.
+    fn link_table(self) -> Option<&'static str> {
+        match self {
+            Driver::Topic(_) => Some("article_topics d"),
+            Driver::Entity(_) => Some("article_entities d"),
+            Driver::Author(_) => Some("article_authors d"),
+            Driver::Articles => None,
+        }
+    }
+
     /// The FROM clause, the condition that selects the driver's range (bound), and the columns
     /// that carry the sort key, so that ORDER BY and the keyset bound hit the driver's index.
     fn source(self) -> (&'static str, Option<Sql>, &'static str, &'static str) {
@@ -545,6 +555,11 @@ fn ranges_sql(page: PageRequest<'_>, columns: &str, fetch: Option<u32>) -> Sql {
 /// The id and publication time (`id`, `published_at`) of every article that `filter` selects,
 /// or of the newest `fetch` of them: what facets count.
 pub fn matching_sql(filter: &ArticleFilter, fetch: Option<u32>) -> Sql {
+    if fetch.is_none()
+        && let Some(sql) = link_range_sql(filter)
+    {
+        return sql;
+    }
     let page = PageRequest {
         filter,
         sort: SortOrder::Latest,
@@ -571,6 +586,34 @@ fn order_by(sort: SortOrder, time: &str, id: &str, rank: &str) -> String {
         SortOrder::Oldest => format!("{time} ASC, {id} ASC"),
         SortOrder::Relevance => format!("{rank} DESC, {time} DESC, {id} DESC"),
     }
+}
+
+/// Every match of a filter that one topic's, entity's or author's range selects, with at most
+/// dates besides, read from the link index alone: the articles not served are subtracted by an
+/// anti-join on their partial index (`articles_unusable_idx`), so no article row is read.
+fn link_range_sql(filter: &ArticleFilter) -> Option<Sql> {
+    let c = &filter.conditions;
+    let only_dates = c.language.is_none()
+        && c.sources.is_empty()
+        && c.updated_since.is_none()
+        && c.query.is_none();
+    let [driver] = Driver::choose(filter)[..] else {
+        return None;
+    };
+    let table = driver.link_table()?;
+    if !only_dates || !link_conditions(filter, driver).is_empty() {
+        return None;
+    }
+    let (_, range, time, id) = driver.source();
+    let mut conditions: Vec<Sql> = range.into_iter().collect();
+    conditions.extend(column_conditions(c, time));
+    let mut sql = Sql::new(&format!(
+        "SELECT {id} AS id, {time} AS published_at FROM {table} WHERE "
+    ));
+    sql.append(Sql::join(conditions, " AND ")).push(&format!(
+        " AND NOT EXISTS (SELECT 1 FROM articles u WHERE u.id = {id} AND u.pub_status <> 'usable')"
+    ));
+    Some(sql)
 }
 
 /// One branch: the `columns` of the rows of one driver's range that pass every other filter,

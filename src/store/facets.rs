@@ -15,7 +15,7 @@ use super::sql::Sql;
 use crate::vocab::{EntityKind, HistogramInterval};
 
 /// How many of the newest matching articles the topic, entity and author counts read.
-pub const FACET_SAMPLE: u32 = 10_000;
+pub const FACET_SAMPLE: u32 = 1_000;
 /// The most histogram buckets an answer holds: the newest ones.
 pub const MAX_BUCKETS: u32 = 1_000;
 
@@ -163,16 +163,42 @@ mod tests {
             top: 5,
         })
         .text();
-        let from_topic = "SELECT a.id, a.published_at FROM article_topics d JOIN articles a ON a.id = d.article_id \
-                          WHERE a.pub_status = 'usable' AND d.topic_id = $";
         assert!(
-            text.starts_with(&format!(
-                "WITH s AS MATERIALIZED ({from_topic}1 ORDER BY d.published_at DESC, d.article_id DESC LIMIT 10000), \
-                 m AS ({from_topic}2), h AS (SELECT date_trunc('week', m.published_at, 'UTC')"
-            )),
+            text.starts_with(
+                "WITH s AS MATERIALIZED (SELECT a.id, a.published_at FROM article_topics d JOIN articles a ON a.id = d.article_id \
+                 WHERE a.pub_status = 'usable' AND d.topic_id = $1 ORDER BY d.published_at DESC, d.article_id DESC LIMIT 1000), \
+                 m AS (SELECT d.article_id AS id, d.published_at AS published_at FROM article_topics d WHERE d.topic_id = $2 \
+                 AND NOT EXISTS (SELECT 1 FROM articles u WHERE u.id = d.article_id AND u.pub_status <> 'usable')), \
+                 h AS (SELECT date_trunc('week', m.published_at, 'UTC')"
+            ),
             "{text}"
         );
-        assert!(text.contains("LIMIT 1000)"), "{text}");
+        assert!(
+            text.contains("ORDER BY h.bucket DESC LIMIT 1000)"),
+            "{text}"
+        );
+        // With a filter on the article's own columns, the whole set is read through the articles.
+        let filter = ArticleFilter {
+            scope_topic: Some(TopicId(3)),
+            conditions: crate::store::article_sql::Conditions {
+                language: Some("en".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let text = facets_sql(FacetRequest {
+            filter: &filter,
+            interval: HistogramInterval::Month,
+            top: 5,
+        })
+        .text();
+        assert!(
+            text.contains(
+                "m AS (SELECT a.id, a.published_at FROM article_topics d JOIN articles a ON a.id = d.article_id \
+                 WHERE a.pub_status = 'usable' AND d.topic_id = $3 AND a.language = $4), h AS"
+            ),
+            "{text}"
+        );
         assert_eq!(text.matches("LIMIT 5)").count(), 2, "{text}");
         assert!(text.ends_with("WHERE r.place <= 5)"), "{text}");
     }
