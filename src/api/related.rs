@@ -17,9 +17,9 @@ use crate::vocab::EntityKind;
 /// Related articles.
 ///
 /// The articles that share the most entities and topics with this one, each shared entity or
-/// topic weighted by how rare it is (`ln(1 + 5000 / articles with it)`, the count read up to
-/// 5,000), best first, the newer first on ties; never the article itself. Candidates are the
-/// newest 200 articles of each of the article's entities and direct topics. Same summary shape
+/// topic weighted by how rare it is (`ln(1 + 1000 / articles with it)`, the count read up to
+/// 1,000), best first, the newer first on ties; never the article itself. Candidates are the
+/// newest 50 articles of each of the article's entities and direct topics. Same summary shape
 /// as the lists.
 #[utoipa::path(
     tag = "articles",
@@ -74,7 +74,8 @@ page_schema!(
 /// Related entities.
 ///
 /// The entities most often named in the same articles as this one, with `count`: in how many of
-/// the newest 2,000 articles naming this entity they are named too. Most first, ties by slug.
+/// the newest 500 articles naming this entity they are named too. Most first, ties to the older
+/// entity.
 #[utoipa::path(
     tag = "entities",
     params(("slug" = String, Path, description = "The entity's slug", example = "antony-blinken"),

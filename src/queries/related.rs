@@ -108,7 +108,7 @@ impl RelatedEntitiesQuery {
         let limit = self.limit as usize;
         let next = (items.len() > limit).then(|| RelatedEntityKey {
             count: items[limit - 1].count,
-            slug: items[limit - 1].slug.clone(),
+            id: items[limit - 1].id.0,
         });
         items.truncate(limit);
         Ok(RelatedEntityPage {

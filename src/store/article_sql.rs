@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::json::StoredJson;
 use super::search::{self, RELEVANCE_CANDIDATES, Search};
-use super::sql::{Bind, Sql};
+use super::sql::{Bind, PreparedSql, Sql};
 use super::{ArticleId, AuthorId, EntityId, TopicId};
 use crate::media::Image;
 use crate::vocab::SortOrder;
@@ -306,17 +306,22 @@ pub async fn list_articles(
     conn: &mut AsyncPgConnection,
     page: PageRequest<'_>,
 ) -> diesel::QueryResult<(Vec<ArticleSummary>, Option<ArticleKey>)> {
-    load_page(conn, page_sql(page), page.limit).await
+    let statement = page_sql(page);
+    let query = match page.filter.search() {
+        Some(_) => statement.into_query_planned_per_call(),
+        None => statement.into_query(),
+    };
+    load_page(conn, query, page.limit).await
 }
 
 /// Runs a page statement of [`labelled_sql`] that fetches more than `limit` rows when there are
 /// more: the first `limit` summaries, and the key to continue from.
 pub(crate) async fn load_page(
     conn: &mut AsyncPgConnection,
-    statement: Sql,
+    query: PreparedSql,
     limit: u32,
 ) -> diesel::QueryResult<(Vec<ArticleSummary>, Option<ArticleKey>)> {
-    let mut rows: Vec<ArticlePageRow> = statement.into_query().load(conn).await?;
+    let mut rows: Vec<ArticlePageRow> = query.load(conn).await?;
     let limit = limit as usize;
     let next = (rows.len() > limit).then(|| rows[limit - 1].summary.key());
     rows.truncate(limit);

@@ -75,7 +75,12 @@ pub async fn facets(
     conn: &mut AsyncPgConnection,
     request: FacetRequest<'_>,
 ) -> diesel::QueryResult<Facets> {
-    let rows: Vec<FacetRow> = facets_sql(request).into_query().load(conn).await?;
+    let statement = facets_sql(request);
+    let query = match request.filter.conditions.search() {
+        Some(_) => statement.into_query_planned_per_call(),
+        None => statement.into_query(),
+    };
+    let rows: Vec<FacetRow> = query.load(conn).await?;
     let mut facets = Facets::default();
     for row in rows {
         let count = || FacetCount {

@@ -20,11 +20,11 @@ use super::{ArticleId, EntityId};
 use crate::vocab::{EntityKind, SortOrder};
 
 /// How many of the newest articles of each shared entity or topic are candidates.
-pub const CANDIDATES_PER_LABEL: u32 = 200;
+pub const CANDIDATES_PER_LABEL: u32 = 50;
 /// Labels on more articles than this all weigh the same, the least.
-pub const RARITY_CAP: u32 = 5_000;
+pub const RARITY_CAP: u32 = 1_000;
 /// How many of an entity's newest articles its related entities are counted over.
-pub const ENTITY_SAMPLE: u32 = 2_000;
+pub const ENTITY_SAMPLE: u32 = 500;
 
 /// A page of the articles related to `article`, best first, after `after`.
 pub async fn related_articles(
@@ -38,7 +38,7 @@ pub async fn related_articles(
         "p.rank DESC, p.published_at DESC, p.id DESC",
         None,
     );
-    load_page(conn, statement, limit).await
+    load_page(conn, statement.into_query(), limit).await
 }
 
 /// The rows of related articles: the labels of `article` with their weights, the candidates
@@ -104,14 +104,15 @@ pub struct RelatedEntity {
     pub count: i64,
 }
 
-/// Where a page of related entities starts: after this count and slug.
+/// Where a page of related entities starts: after this count and entity id.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RelatedEntityKey {
     pub count: i64,
-    pub slug: String,
+    pub id: i64,
 }
 
-/// More than `limit` entities (when there are) most often named with `entity`, most first, ties by slug, after `after`.
+/// More than `limit` entities (when there are) most often named with `entity`, most first, ties
+/// to the older entity (the smaller id), after `after`.
 pub async fn related_entities(
     conn: &mut AsyncPgConnection,
     entity: EntityId,
@@ -124,6 +125,8 @@ pub async fn related_entities(
         .await
 }
 
+/// Counts, ranks and cuts on entity ids, then names the page's entities: the names of the
+/// thousands of entities an entity's articles name are never read.
 fn related_entities_sql(entity: EntityId, after: Option<&RelatedEntityKey>, fetch: u32) -> Sql {
     let mut sql = Sql::new(
         "SELECT e.id, e.slug, e.name, e.kind, c.count FROM \
@@ -136,17 +139,18 @@ fn related_entities_sql(entity: EntityId, after: Option<&RelatedEntityKey>, fetc
               JOIN article_entities x ON x.article_id = s.article_id AND x.entity_id <> "
     ));
     sql.bind(Bind::BigInt(entity.0))
-        .push(" GROUP BY x.entity_id) c JOIN entities e ON e.id = c.entity_id");
+        .push(" GROUP BY x.entity_id");
     if let Some(key) = after {
-        sql.push(" WHERE (c.count < ")
+        sql.push(" HAVING (count(*), -x.entity_id) < (")
             .bind(Bind::BigInt(key.count))
-            .push(" OR (c.count = ")
-            .bind(Bind::BigInt(key.count))
-            .push(" AND e.slug > ")
-            .bind(Bind::Text(key.slug.clone()))
-            .push("))");
+            .push(", ")
+            .bind(Bind::BigInt(-key.id))
+            .push(")");
     }
-    sql.push(&format!(" ORDER BY c.count DESC, e.slug LIMIT {fetch}"));
+    sql.push(&format!(
+        " ORDER BY count(*) DESC, x.entity_id LIMIT {fetch}) c \
+         JOIN entities e ON e.id = c.entity_id ORDER BY c.count DESC, e.id"
+    ));
     sql
 }
 
@@ -161,8 +165,8 @@ mod tests {
             "WITH l AS (SELECT 'entity' AS kind, entity_id AS label FROM article_entities WHERE article_id = $1 \
              UNION ALL SELECT 'topic', topic_id::int8 FROM article_topics WHERE article_id = $2 AND direct)"
         ), "{text}");
-        assert_eq!(text.matches("LIMIT 5000) n)").count(), 2, "{text}");
-        assert_eq!(text.matches("LIMIT 200) x").count(), 2, "{text}");
+        assert_eq!(text.matches("LIMIT 1000) n)").count(), 2, "{text}");
+        assert_eq!(text.matches("LIMIT 50) x").count(), 2, "{text}");
         assert!(text.contains("WHERE c.article_id <> $3 GROUP BY"), "{text}");
         assert!(text.ends_with(
             "WHERE a.pub_status = 'usable' ORDER BY s.rank DESC, a.published_at DESC, a.id DESC LIMIT 21"
@@ -184,22 +188,20 @@ mod tests {
     }
 
     #[test]
-    fn related_entities_count_a_bounded_sample_and_page_by_count_then_slug() {
-        let key = RelatedEntityKey {
-            count: 4,
-            slug: "nato".into(),
-        };
+    fn related_entities_count_a_bounded_sample_and_page_by_count_then_id() {
+        let key = RelatedEntityKey { count: 4, id: 17 };
         let text = related_entities_sql(EntityId(3), Some(&key), 21).text();
         assert!(
             text.contains(
-                "AND d.entity_id = $1 ORDER BY d.published_at DESC, d.article_id DESC LIMIT 2000) s"
+                "AND d.entity_id = $1 ORDER BY d.published_at DESC, d.article_id DESC LIMIT 500) s"
             ),
             "{text}"
         );
         assert!(text.contains("x.entity_id <> $2 GROUP BY"), "{text}");
         assert!(
             text.ends_with(
-                "WHERE (c.count < $3 OR (c.count = $4 AND e.slug > $5)) ORDER BY c.count DESC, e.slug LIMIT 21"
+                "GROUP BY x.entity_id HAVING (count(*), -x.entity_id) < ($3, $4) \
+                 ORDER BY count(*) DESC, x.entity_id LIMIT 21) c JOIN entities e ON e.id = c.entity_id ORDER BY c.count DESC, e.id"
             ),
             "{text}"
         );

@@ -127,6 +127,19 @@ impl Sql {
     }
 }
 
+impl Sql {
+    /// The statement, ready to run, planned anew for its values at every call: for statements
+    /// whose best plan depends on the values bound, which a prepared statement's generic plan
+    /// cannot know (a full-text query may match 90 % of the articles or 0.01 %: the first is read
+    /// newest first from the date index, the second from the GIN index).
+    pub fn into_query_planned_per_call(self) -> PreparedSql {
+        PreparedSql {
+            sql: self,
+            cacheable: false,
+        }
+    }
+}
+
 /// How many distinct statement texts a server process prepares (see the module docs).
 pub const MAX_PREPARED_TEXTS: usize = 128;
 

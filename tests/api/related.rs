@@ -32,7 +32,7 @@ async fn related_articles_rank_rare_shared_labels_first_and_never_the_article_it
         "2021-03-01",
     );
     // Shares only the seed's common topic.
-    let common = story(2, "diplomacy", "Ministers met on Monday.", "2024-03-01");
+    let common = story(2, "diplomacy", "Ministers met on Monday.", "2030-03-01");
     for s in [&rare, &common] {
         let created = post(&app, &writer, s).await;
         assert_eq!(created.status, 201, "{}", created.json());
