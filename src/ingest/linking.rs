@@ -14,6 +14,10 @@
 //! A surface form several entities share names the one among them that the text names by another
 //! of its forms (after "George Washington", a bare "Washington" is him), and none when the text
 //! does not tell them apart.
+//!
+//! After a person's full name, their surname alone names them too ("Antony Blinken … Blinken"),
+//! where it is no name of its own in the gazetteer, is not part of a longer name, and no other
+//! person named in full before it has the same surname.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -25,6 +29,7 @@ use diesel_async::AsyncPgConnection;
 
 use crate::db::DbPool;
 use crate::store::{EntityId, entities};
+use crate::vocab::EntityKind;
 
 /// Words that, capitalised before a name, are a title or a sentence's opening rather than part of
 /// the name: "President Biden", "In Georgia".
@@ -75,11 +80,22 @@ const NOT_NAME_WORDS: &[&str] = &[
     "With",
 ];
 
+/// Lower-case words a person's full name may hold before the surname: "Charles de Gaulle".
+const NAME_PARTICLES: &[&str] = &[
+    "al", "bin", "da", "das", "de", "del", "der", "di", "dos", "du", "ibn", "la", "le", "van",
+    "von",
+];
+
+/// Words after a surname that are not the surname: "Martin Luther King Jr.".
+const NAME_SUFFIXES: &[&str] = &["II", "III", "IV", "Jr", "Sr"];
+
 /// The names and aliases of all known entities.
 pub struct Gazetteer {
     automaton: Option<AhoCorasick>,
     /// Pattern index → the entities it names (one, or several sharing the form).
     owners: Vec<Vec<EntityId>>,
+    /// What kind of thing each entity is.
+    kinds: HashMap<EntityId, EntityKind>,
 }
 
 /// A mention found in a text: where, and of which entity.
@@ -95,13 +111,18 @@ impl Gazetteer {
         Self {
             automaton: None,
             owners: Vec::new(),
+            kinds: HashMap::new(),
         }
     }
 
-    /// Builds from (entity, surface forms). Forms under two characters are ignored.
-    pub fn build<'a>(entries: impl IntoIterator<Item = (EntityId, Vec<&'a str>)>) -> Self {
+    /// Builds from (entity, its kind, its surface forms). Forms under two characters are ignored.
+    pub fn build<'a>(
+        entries: impl IntoIterator<Item = (EntityId, EntityKind, Vec<&'a str>)>,
+    ) -> Self {
         let mut by_form: HashMap<&'a str, Vec<EntityId>> = HashMap::new();
-        for (entity, forms) in entries {
+        let mut kinds = HashMap::new();
+        for (entity, kind, forms) in entries {
+            kinds.insert(entity, kind);
             for form in forms {
                 let form = form.trim();
                 if form.chars().count() < 2 {
@@ -118,7 +139,11 @@ impl Gazetteer {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&patterns)
             .ok();
-        Self { automaton, owners }
+        Self {
+            automaton,
+            owners,
+            kinds,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -137,36 +162,76 @@ impl Gazetteer {
     /// Every mention in `text`, in order.
     pub fn find(&self, text: &str) -> Vec<Mention> {
         let text = unwrapped(text);
-        self.resolve(&self.matches(&text, &[]))
+        self.link(&text, &[])
+            .into_iter()
+            .filter_map(|(start, end, hit)| match hit {
+                Hit::Entity(entity) => Some(Mention { start, end, entity }),
+                Hit::Extra(_) => None,
+            })
+            .collect()
     }
 
     /// Like [`mentions`](Self::mentions), and also how many times `text` names each of `extra`:
-    /// names the gazetteer may not know yet (the entities an article itself creates). The two
-    /// sets of matches are merged leftmost-longest, as if `extra` were in the gazetteer, so a
-    /// name inside a longer known one is not counted.
-    pub fn mentions_with(&self, text: &str, extra: &[&str]) -> (HashMap<EntityId, i32>, Vec<i32>) {
+    /// names (with their kinds) the gazetteer may not know yet (the entities an article itself
+    /// creates). The two sets of matches are merged leftmost-longest, as if `extra` were in the
+    /// gazetteer, so a name inside a longer known one is not counted.
+    pub fn mentions_with(
+        &self,
+        text: &str,
+        extra: &[(&str, EntityKind)],
+    ) -> (HashMap<EntityId, i32>, Vec<i32>) {
         let text = unwrapped(text);
-        let found = self.matches(&text, extra);
         let mut named = vec![0; extra.len()];
-        for (_, _, what) in &found {
-            if let Found::Extra(form) = what {
-                for (count, name) in named.iter_mut().zip(extra) {
-                    if name.trim() == *form {
-                        *count += 1;
+        let mut counts = HashMap::new();
+        for (_, _, hit) in self.link(&text, extra) {
+            match hit {
+                Hit::Entity(entity) => *counts.entry(entity).or_insert(0) += 1,
+                Hit::Extra(form) => {
+                    for (count, (name, _)) in named.iter_mut().zip(extra) {
+                        if name.trim() == form {
+                            *count += 1;
+                        }
                     }
                 }
             }
         }
-        let mut counts = HashMap::new();
-        for mention in self.resolve(&found) {
-            *counts.entry(mention.entity).or_insert(0) += 1;
-        }
         (counts, named)
     }
 
+    /// Every mention in `text` of a known entity or of one of `extra`, in order: the name
+    /// matches, resolved, and the surnames of the persons they name.
+    fn link<'e>(
+        &self,
+        text: &str,
+        extra: &[(&'e str, EntityKind)],
+    ) -> Vec<(usize, usize, Hit<'e>)> {
+        let extra_forms: Vec<&'e str> = extra.iter().map(|(name, _)| name.trim()).collect();
+        let (found, spans) = self.matches(text, &extra_forms);
+        let mut hits = self.resolve(&found);
+        let kind_of = |hit: &Hit| match hit {
+            Hit::Entity(entity) => self.kinds.get(entity).copied(),
+            Hit::Extra(form) => extra
+                .iter()
+                .find(|(name, _)| name.trim() == *form)
+                .map(|(_, kind)| *kind),
+        };
+        let starts: HashSet<usize> = found.iter().map(|(start, _, _)| *start).collect();
+        let surnames = surname_mentions(text, &hits, &spans, &starts, kind_of);
+        if !surnames.is_empty() {
+            hits.extend(surnames);
+            hits.sort_by_key(|(start, _, _)| *start);
+        }
+        hits
+    }
+
     /// The leftmost-longest name matches of the gazetteer and of `extra` in `text`, without the
-    /// ones that are part of a longer proper name.
-    fn matches<'e>(&self, text: &str, extra: &[&'e str]) -> Vec<(usize, usize, Found<'e>)> {
+    /// ones that are part of a longer proper name; and the spans of all of them.
+    #[allow(clippy::type_complexity)]
+    fn matches<'e>(
+        &self,
+        text: &str,
+        extra: &[&'e str],
+    ) -> (Vec<(usize, usize, Found<'e>)>, Vec<(usize, usize)>) {
         // (start, end, what was matched)
         let mut found: Vec<(usize, usize, Found)> = Vec::new();
         if let Some(automaton) = &self.automaton {
@@ -176,7 +241,7 @@ impl Gazetteer {
         }
         let extra_forms: Vec<&str> = extra
             .iter()
-            .map(|n| n.trim())
+            .copied()
             .filter(|n| n.chars().count() >= 2)
             .collect();
         if !extra_forms.is_empty()
@@ -200,14 +265,15 @@ impl Gazetteer {
             covered = end;
             kept.push((start, end, what));
         }
+        let spans = kept.iter().map(|(start, end, _)| (*start, *end)).collect();
         let starts: HashSet<usize> = kept.iter().map(|(start, _, _)| *start).collect();
         kept.retain(|(start, end, _)| !inside_longer_name(text, *start, *end, &starts));
-        kept
+        (kept, spans)
     }
 
-    /// The mentions of the gazetteer's matches: a shared form goes to the one of its owners that
-    /// the text also names unambiguously, or to none.
-    fn resolve(&self, found: &[(usize, usize, Found)]) -> Vec<Mention> {
+    /// The mentions of the matches: a shared form goes to the one of its owners that the text
+    /// also names unambiguously, or to none.
+    fn resolve<'e>(&self, found: &[(usize, usize, Found<'e>)]) -> Vec<(usize, usize, Hit<'e>)> {
         let named: HashSet<EntityId> = found
             .iter()
             .filter_map(|(_, _, what)| match what {
@@ -221,7 +287,10 @@ impl Gazetteer {
         found
             .iter()
             .filter_map(|(start, end, what)| {
-                let Found::Known(i) = what else { return None };
+                let i = match what {
+                    Found::Known(i) => i,
+                    Found::Extra(form) => return Some((*start, *end, Hit::Extra(form))),
+                };
                 let owners = &self.owners[*i];
                 let entity = match owners.as_slice() {
                     [only] => *only,
@@ -233,11 +302,7 @@ impl Gazetteer {
                         }
                     }
                 };
-                Some(Mention {
-                    start: *start,
-                    end: *end,
-                    entity,
-                })
+                Some((*start, *end, Hit::Entity(entity)))
             })
             .collect()
     }
@@ -247,6 +312,87 @@ impl Gazetteer {
 enum Found<'a> {
     Known(usize),
     Extra(&'a str),
+}
+
+/// What a mention names: a known entity, or one of the extra names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hit<'a> {
+    Entity(EntityId),
+    Extra(&'a str),
+}
+
+/// The mentions of persons by their surname alone: a capitalised, whole-word surname after the
+/// person's full name (two words or more, all capitalised but for particles such as "de"), where
+/// no match of a name covers it (a surname that is itself a name in the gazetteer is that name),
+/// it is not part of a longer name, and no other person named in full before it has that
+/// surname.
+fn surname_mentions<'e>(
+    text: &str,
+    hits: &[(usize, usize, Hit<'e>)],
+    spans: &[(usize, usize)],
+    starts: &HashSet<usize>,
+    kind_of: impl Fn(&Hit) -> Option<EntityKind>,
+) -> Vec<(usize, usize, Hit<'e>)> {
+    // (surname, where the full name ends, the person)
+    let mut persons: Vec<(&str, usize, Hit)> = Vec::new();
+    for (start, end, hit) in hits {
+        if kind_of(hit) != Some(EntityKind::Person) {
+            continue;
+        }
+        if let Some(surname) = surname(&text[*start..*end]) {
+            persons.push((surname, *end, *hit));
+        }
+    }
+    let mut surnames: Vec<&str> = persons.iter().map(|(surname, _, _)| *surname).collect();
+    surnames.sort_unstable();
+    surnames.dedup();
+    let Ok(automaton) = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&surnames)
+    else {
+        return Vec::new();
+    };
+    if surnames.is_empty() {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for (start, end, i) in whole_words(&automaton, text) {
+        // The spans are in order and do not overlap: the last one to start before `end`.
+        let before_end = spans.partition_point(|(s, _)| *s < end);
+        let covered = before_end > 0 && spans[before_end - 1].1 > start;
+        if covered || inside_longer_name(text, start, end, starts) {
+            continue;
+        }
+        let mut named_before = persons
+            .iter()
+            .filter(|(surname, after, _)| *surname == surnames[i] && *after <= start)
+            .map(|(_, _, person)| *person);
+        let Some(person) = named_before.next() else {
+            continue;
+        };
+        if named_before.all(|other| other == person) {
+            found.push((start, end, person));
+        }
+    }
+    found
+}
+
+/// The surname of a person's full name as written: its last word (not a suffix such as "Jr."),
+/// when it has two words or more, all capitalised but for particles.
+fn surname(full: &str) -> Option<&str> {
+    let words: Vec<&str> = full.split_whitespace().collect();
+    if words.len() < 2
+        || !words
+            .iter()
+            .all(|w| w.starts_with(char::is_uppercase) || NAME_PARTICLES.contains(w))
+    {
+        return None;
+    }
+    let at = words
+        .iter()
+        .rposition(|w| !NAME_SUFFIXES.contains(&w.trim_end_matches([',', '.'])))?;
+    let last = words[at].trim_end_matches(',');
+    (at > 0 && last.chars().count() >= 2 && last.starts_with(char::is_uppercase)).then_some(last)
 }
 
 /// `text` with each single line break made a space (byte for byte, so offsets stay), so that a
@@ -398,10 +544,10 @@ async fn load(conn: &mut AsyncPgConnection) -> QueryResult<(Option<Stamp>, Arc<G
     let stamp = entities::change_stamp(conn).await?;
     let forms = entities::surface_forms(conn).await?;
     let gazetteer = actix_web::rt::task::spawn_blocking(move || {
-        Gazetteer::build(forms.iter().map(|(id, name, aliases)| {
+        Gazetteer::build(forms.iter().map(|(id, kind, name, aliases)| {
             let mut all = vec![name.as_str()];
             all.extend(aliases.iter().flatten().map(String::as_str));
-            (*id, all)
+            (*id, *kind, all)
         }))
     })
     .await
@@ -435,17 +581,24 @@ mod tests {
     use super::*;
 
     fn gazetteer() -> Gazetteer {
+        use EntityKind::{Organisation, Person, Place};
         Gazetteer::build([
-            (EntityId(1), vec!["Antony Blinken", "Blinken"]),
-            (EntityId(2), vec!["Georgia"]),
-            (EntityId(3), vec!["NATO"]),
-            (EntityId(4), vec!["Washington, D.C.", "Washington"]),
-            (EntityId(5), vec!["George Washington", "Washington"]),
-            (EntityId(6), vec!["Jordan"]),
-            (EntityId(7), vec!["New Jersey"]),
-            (EntityId(8), vec!["Jersey"]),
-            (EntityId(9), vec!["Ukraine"]),
-            (EntityId(10), vec!["Russia"]),
+            (EntityId(1), Person, vec!["Antony Blinken", "Blinken"]),
+            (EntityId(2), Place, vec!["Georgia"]),
+            (EntityId(3), Organisation, vec!["NATO"]),
+            (EntityId(4), Place, vec!["Washington, D.C.", "Washington"]),
+            (EntityId(5), Person, vec!["George Washington", "Washington"]),
+            (EntityId(6), Place, vec!["Jordan"]),
+            (EntityId(7), Place, vec!["New Jersey"]),
+            (EntityId(8), Place, vec!["Jersey"]),
+            (EntityId(9), Place, vec!["Ukraine"]),
+            (EntityId(10), Place, vec!["Russia"]),
+            (EntityId(11), Person, vec!["Hillary Clinton"]),
+            (EntityId(12), Person, vec!["Bill Clinton"]),
+            (EntityId(13), Person, vec!["Michael Jordan"]),
+            (EntityId(14), Person, vec!["Kaja Kallas"]),
+            (EntityId(15), Organisation, vec!["Goldman Sachs"]),
+            (EntityId(16), Person, vec!["Martin Luther King Jr."]),
         ])
     }
 
@@ -517,5 +670,70 @@ mod tests {
         let entities: Vec<i64> = found.iter().map(|m| m.entity.0).collect();
         assert_eq!(entities, [7, 8]);
         assert_eq!(found[0].start, 13, "offsets are the text's own");
+    }
+
+    fn count(found: &[Mention], entity: i64) -> usize {
+        found
+            .iter()
+            .filter(|m| m.entity == EntityId(entity))
+            .count()
+    }
+
+    #[test]
+    fn a_surname_after_the_full_name_names_the_person() {
+        let g = gazetteer();
+        let found =
+            g.find("Kallas spoke. Then Kaja Kallas said so; later Kallas left, and kallas.");
+        assert_eq!(
+            count(&found, 14),
+            2,
+            "the full name and the surname after it, not the one before nor lower case: {found:?}"
+        );
+        let found = g.find("Martin Luther King Jr. marched. King spoke.");
+        assert_eq!(count(&found, 16), 2, "{found:?}");
+        // An organisation's last word is no surname.
+        let found = g.find("Goldman Sachs said so. Sachs added more.");
+        assert_eq!(count(&found, 15), 1, "{found:?}");
+    }
+
+    #[test]
+    fn a_surname_of_two_persons_or_inside_a_longer_name_names_no_one() {
+        let g = gazetteer();
+        let found = g.find("Hillary Clinton and Bill Clinton spoke. Clinton left.");
+        assert_eq!(count(&found, 11), 1, "{found:?}");
+        assert_eq!(count(&found, 12), 1, "{found:?}");
+        let found = g.find("Hillary Clinton spoke. The Clinton Foundation paid.");
+        assert_eq!(count(&found, 11), 1, "{found:?}");
+        let found = g.find("Hillary Clinton spoke, and so did Chelsea Clinton.");
+        assert_eq!(
+            count(&found, 11),
+            1,
+            "another person's full name: {found:?}"
+        );
+    }
+
+    #[test]
+    fn a_surname_that_is_another_name_is_that_name() {
+        let found = gazetteer().find("Michael Jordan flew in. Jordan welcomed him.");
+        assert_eq!(count(&found, 13), 1, "{found:?}");
+        assert_eq!(count(&found, 6), 1, "{found:?}");
+    }
+
+    #[test]
+    fn a_new_person_of_the_article_is_named_by_surname_too() {
+        let (known, named) = Gazetteer::empty().mentions_with(
+            "Ann Lee spoke first. Lee said the talks would go on. Lee Corp agreed.",
+            &[
+                ("Ann Lee", EntityKind::Person),
+                ("Lee", EntityKind::Organisation),
+            ],
+        );
+        assert!(known.is_empty());
+        assert_eq!(named, [1, 1], "a form of another extra name is that name's");
+        let (_, named) = Gazetteer::empty().mentions_with(
+            "Ann Lee spoke first. Lee said so.",
+            &[("Ann Lee", EntityKind::Person)],
+        );
+        assert_eq!(named, [2]);
     }
 }
