@@ -15,6 +15,19 @@
 //! of its forms (after "George Washington", a bare "Washington" is him), and none when the text
 //! does not tell them apart.
 //!
+//! A one-word form that the text has used to begin a company's name ("Phoenix Steel Corp") is,
+//! later in the text, taken for that company's short name ("Phoenix said") and links nothing,
+//! unless the context words say which entity it is. A match after "‹Head› of" or "‹Head› for
+//! (the)", where the head is a company word or a word such as "Gulf", "District", "Court" or
+//! "Bank" ("Gulf of Mexico", "District of Delaware", "First Union Corp of Georgia"), is part of a
+//! longer name too.
+//!
+//! Among the entities that share a form, and for such a short form, the words around a mention
+//! choose by kind: a title before it names a person ("Secretary Washington"); "in", "near", "the
+//! state of", "the city of", "-based", "… government", "… officials" a place; a company word
+//! after it ("Corp", "Inc") or "shares", "stake in", "unit of" an organisation. The kind chosen,
+//! then the other names of the text, settle it; else the mention links nothing.
+//!
 //! After a person's full name, their surname alone names them too ("Antony Blinken … Blinken"),
 //! where it is no name of its own in the gazetteer, is not part of a longer name, and no other
 //! person named in full before it has the same surname.
@@ -78,6 +91,112 @@ const NOT_NAME_WORDS: &[&str] = &[
     "When",
     "While",
     "With",
+];
+
+/// Capitalised words that, before "of" or "for" and a name, make a longer name of it, besides
+/// the company words: "Gulf of Mexico", "District of Delaware", "Court for Delaware". (Not a
+/// person's name: "Nick Rhodes of Duran Duran".)
+const NAME_HEADS: &[&str] = &[
+    "Authority",
+    "Bank",
+    "Bay",
+    "Board",
+    "Commission",
+    "Council",
+    "Court",
+    "Department",
+    "District",
+    "Gulf",
+    "Institute",
+    "Isle",
+    "Lake",
+    "Ministry",
+    "Museum",
+    "Port",
+    "Sea",
+    "University",
+];
+
+/// Capitalised words after a place's name that are its government, not part of a longer name:
+/// "the ‹country› Government", "‹state› Governor ‹name›".
+const PLACE_BODIES: &[&str] = &["Government", "Governor"];
+
+/// Titles before a name that make it a person's: "President Lincoln".
+const PERSON_TITLES: &[&str] = &[
+    "Ambassador",
+    "Chancellor",
+    "Dr",
+    "Gen",
+    "General",
+    "Gov",
+    "Governor",
+    "Judge",
+    "King",
+    "Minister",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "President",
+    "Queen",
+    "Rep",
+    "Secretary",
+    "Sen",
+    "Senator",
+];
+
+/// Words after a name that make it a company's: "Columbia Inc".
+const COMPANY_WORDS: &[&str] = &[
+    "Bancorp",
+    "Co",
+    "Company",
+    "Corp",
+    "Corporation",
+    "Inc",
+    "Incorporated",
+    "LLC",
+    "Ltd",
+    "Plc",
+];
+
+/// Words before a name that make it a place: "in Phoenix", "near Jordan".
+const PLACE_BEFORE: &[&str] = &["across", "in", "near", "outside", "throughout"];
+
+/// Lower-case words before "of ‹name›" that make it a place: "the state of Delaware".
+const PLACE_BEFORE_OF: &[&str] = &[
+    "capital",
+    "city",
+    "county",
+    "east",
+    "government",
+    "governor",
+    "north",
+    "people",
+    "province",
+    "south",
+    "state",
+    "west",
+];
+
+/// Lower-case words after a name (or its possessive) that make it a place: "Georgia officials".
+const PLACE_AFTER: &[&str] = &[
+    "authorities",
+    "government",
+    "governor",
+    "law",
+    "legislature",
+    "officials",
+    "residents",
+    "voters",
+];
+
+/// Lower-case words around a name that make it an organisation's: "Phoenix shares", "a stake in
+/// Phoenix", "a unit of Phoenix".
+const ORG_AFTER: &[&str] = &["shareholders", "shares", "stock", "stockholders"];
+const ORG_BEFORE: &[(&str, &str)] = &[
+    ("shares", "of"),
+    ("stake", "in"),
+    ("subsidiary", "of"),
+    ("unit", "of"),
 ];
 
 /// Lower-case words a person's full name may hold before the surname: "Charles de Gaulle".
@@ -206,8 +325,6 @@ impl Gazetteer {
         extra: &[(&'e str, EntityKind)],
     ) -> Vec<(usize, usize, Hit<'e>)> {
         let extra_forms: Vec<&'e str> = extra.iter().map(|(name, _)| name.trim()).collect();
-        let (found, spans) = self.matches(text, &extra_forms);
-        let mut hits = self.resolve(&found);
         let kind_of = |hit: &Hit| match hit {
             Hit::Entity(entity) => self.kinds.get(entity).copied(),
             Hit::Extra(form) => extra
@@ -215,7 +332,9 @@ impl Gazetteer {
                 .find(|(name, _)| name.trim() == *form)
                 .map(|(_, kind)| *kind),
         };
-        let starts: HashSet<usize> = found.iter().map(|(start, _, _)| *start).collect();
+        let (found, spans) = self.matches(text, &extra_forms);
+        let mut hits = self.resolve(text, &found, kind_of);
+        let starts: HashSet<usize> = found.iter().map(|m| m.start).collect();
         let surnames = surname_mentions(text, &hits, &spans, &starts, kind_of);
         if !surnames.is_empty() {
             hits.extend(surnames);
@@ -226,12 +345,7 @@ impl Gazetteer {
 
     /// The leftmost-longest name matches of the gazetteer and of `extra` in `text`, without the
     /// ones that are part of a longer proper name; and the spans of all of them.
-    #[allow(clippy::type_complexity)]
-    fn matches<'e>(
-        &self,
-        text: &str,
-        extra: &[&'e str],
-    ) -> (Vec<(usize, usize, Found<'e>)>, Vec<(usize, usize)>) {
+    fn matches<'e>(&self, text: &str, extra: &[&'e str]) -> (Vec<Match<'e>>, Vec<(usize, usize)>) {
         // (start, end, what was matched)
         let mut found: Vec<(usize, usize, Found)> = Vec::new();
         if let Some(automaton) = &self.automaton {
@@ -267,17 +381,62 @@ impl Gazetteer {
         }
         let spans = kept.iter().map(|(start, end, _)| (*start, *end)).collect();
         let starts: HashSet<usize> = kept.iter().map(|(start, _, _)| *start).collect();
-        kept.retain(|(start, end, _)| !inside_longer_name(text, *start, *end, &starts));
-        (kept, spans)
+        // The forms seen inside a longer name next to them, and where that ended.
+        let mut in_longer: HashMap<&str, usize> = HashMap::new();
+        let mut matches = Vec::with_capacity(kept.len());
+        for (start, end, what) in kept {
+            let form = &text[start..end];
+            match inside_longer_name(text, start, end, &starts) {
+                // "Columbia Inc" is a company's name when the form names an organisation.
+                Some(Longer::Next)
+                    if next_word(text, end).is_some_and(|w| COMPANY_WORDS.contains(&w))
+                        && self.names_an(&what, EntityKind::Organisation) => {}
+                // "Phoenix Steel Corp": a later "Phoenix" is likely the company.
+                Some(Longer::Next)
+                    if !form.contains(char::is_whitespace) && company_name_after(text, end) =>
+                {
+                    in_longer.entry(form).or_insert(end);
+                    continue;
+                }
+                Some(_) => continue,
+                None => {}
+            }
+            let short = in_longer.get(form).is_some_and(|e| *e <= start);
+            matches.push(Match {
+                start,
+                end,
+                what,
+                short,
+            });
+        }
+        (matches, spans)
     }
 
-    /// The mentions of the matches: a shared form goes to the one of its owners that the text
-    /// also names unambiguously, or to none.
-    fn resolve<'e>(&self, found: &[(usize, usize, Found<'e>)]) -> Vec<(usize, usize, Hit<'e>)> {
+    /// Whether a gazetteer match has an owner of that kind.
+    fn names_an(&self, what: &Found, kind: EntityKind) -> bool {
+        match what {
+            Found::Known(i) => self.owners[*i]
+                .iter()
+                .any(|e| self.kinds.get(e) == Some(&kind)),
+            Found::Extra(_) => false,
+        }
+    }
+
+    /// The mentions of the matches. A form of one entity names it, but a short form of a longer
+    /// name seen before names it only if the context words say its kind. A shared form goes to
+    /// its owners of the kind the context says, if it says one, and among those to the one the
+    /// text also names unambiguously, or to none.
+    fn resolve<'e>(
+        &self,
+        text: &str,
+        found: &[Match<'e>],
+        kind_of: impl Fn(&Hit) -> Option<EntityKind>,
+    ) -> Vec<(usize, usize, Hit<'e>)> {
         let named: HashSet<EntityId> = found
             .iter()
-            .filter_map(|(_, _, what)| match what {
-                Found::Known(i) => match self.owners[*i].as_slice() {
+            .filter(|m| !m.short)
+            .filter_map(|m| match m.what {
+                Found::Known(i) => match self.owners[i].as_slice() {
                     [only] => Some(*only),
                     _ => None,
                 },
@@ -286,26 +445,124 @@ impl Gazetteer {
             .collect();
         found
             .iter()
-            .filter_map(|(start, end, what)| {
-                let i = match what {
+            .filter_map(|m| {
+                let hit = |hit| Some((m.start, m.end, hit));
+                let context = || context_kind(text, m.start, m.end);
+                let i = match m.what {
                     Found::Known(i) => i,
-                    Found::Extra(form) => return Some((*start, *end, Hit::Extra(form))),
+                    Found::Extra(form) if !m.short => return hit(Hit::Extra(form)),
+                    Found::Extra(form) => {
+                        let fits = context().is_some_and(|k| kind_of(&Hit::Extra(form)) == Some(k));
+                        return if fits { hit(Hit::Extra(form)) } else { None };
+                    }
                 };
-                let owners = &self.owners[*i];
-                let entity = match owners.as_slice() {
+                let owners = &self.owners[i];
+                if let ([only], false) = (owners.as_slice(), m.short) {
+                    return hit(Hit::Entity(*only));
+                }
+                let fitting: Vec<EntityId> = match context() {
+                    Some(kind) => owners
+                        .iter()
+                        .filter(|e| self.kinds.get(e) == Some(&kind))
+                        .copied()
+                        .collect(),
+                    None if m.short => return None,
+                    None => owners.clone(),
+                };
+                let entity = match fitting.as_slice() {
                     [only] => *only,
                     _ => {
-                        let mut named_owners = owners.iter().filter(|e| named.contains(e));
+                        let mut named_owners = fitting.iter().filter(|e| named.contains(e));
                         match (named_owners.next(), named_owners.next()) {
                             (Some(one), None) => *one,
                             _ => return None,
                         }
                     }
                 };
-                Some((*start, *end, Hit::Entity(entity)))
+                hit(Hit::Entity(entity))
             })
             .collect()
     }
+}
+
+/// A match kept: where, what, and whether it is a form the text used before inside a longer name
+/// (then likely short for that name).
+struct Match<'a> {
+    start: usize,
+    end: usize,
+    what: Found<'a>,
+    short: bool,
+}
+
+/// How a match is part of a longer name: by the capitalised word after it ("Georgia Power") or
+/// before it ("Jerry Jordan"), or after "‹Head› of" ("Gulf of Mexico").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Longer {
+    Next,
+    Before,
+    Of,
+}
+
+/// The kind of thing the words around `text[start..end]` say it is, if they say one.
+fn context_kind(text: &str, start: usize, end: usize) -> Option<EntityKind> {
+    let mut before = text[..start]
+        .split_whitespace()
+        .rev()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()));
+    let (one, two) = (before.next().unwrap_or(""), before.next().unwrap_or(""));
+    let after = &text[end..];
+    let after = after.strip_prefix("'s").unwrap_or(after);
+    let next = after
+        .split_whitespace()
+        .next()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|_| after.starts_with(' '))
+        .unwrap_or("");
+    if text[..start].ends_with(' ') && PERSON_TITLES.contains(&one) {
+        Some(EntityKind::Person)
+    } else if COMPANY_WORDS.contains(&next)
+        || ORG_AFTER.contains(&next)
+        || ORG_BEFORE.contains(&(two, one))
+    {
+        Some(EntityKind::Organisation)
+    } else if PLACE_BEFORE.contains(&one)
+        || (one == "of" && PLACE_BEFORE_OF.contains(&two))
+        || PLACE_AFTER.contains(&next)
+        || after.starts_with("-based")
+    {
+        Some(EntityKind::Place)
+    } else {
+        None
+    }
+}
+
+/// Whether the capitalised words after `text[..end]` (up to four, after a space or a hyphen) end
+/// a company's name: "Phoenix Steel Corp", "Columbia Gas System Inc".
+fn company_name_after(text: &str, end: usize) -> bool {
+    let mut rest = &text[end..];
+    for _ in 0..4 {
+        let Some(next) = rest.strip_prefix(' ').or_else(|| rest.strip_prefix('-')) else {
+            return false;
+        };
+        let len = next
+            .find(|c: char| !(c.is_alphanumeric() || c == '.' || c == '&'))
+            .unwrap_or(next.len());
+        let word = &next[..len];
+        if !word.starts_with(char::is_uppercase) {
+            return false;
+        }
+        if COMPANY_WORDS.contains(&word.trim_end_matches('.')) {
+            return true;
+        }
+        rest = &next[len..];
+    }
+    false
+}
+
+/// The word after `text[..end]` and a space, without punctuation.
+fn next_word(text: &str, end: usize) -> Option<&str> {
+    let word = text[end..].strip_prefix(' ')?.split_whitespace().next()?;
+    Some(word.trim_end_matches(|c: char| !c.is_alphanumeric()))
 }
 
 /// A match in a text: a gazetteer form (its pattern index), or one of the extra names.
@@ -360,7 +617,7 @@ fn surname_mentions<'e>(
         // The spans are in order and do not overlap: the last one to start before `end`.
         let before_end = spans.partition_point(|(s, _)| *s < end);
         let covered = before_end > 0 && spans[before_end - 1].1 > start;
-        if covered || inside_longer_name(text, start, end, starts) {
+        if covered || inside_longer_name(text, start, end, starts).is_some() {
             continue;
         }
         let mut named_before = persons
@@ -413,36 +670,66 @@ fn unwrapped(text: &str) -> std::borrow::Cow<'_, str> {
     String::from_utf8(out).map_or_else(|_| text.into(), Into::into)
 }
 
-/// Whether the match `text[start..end]` is part of a longer proper name: followed, after a space
-/// or a hyphen, by a capitalised word that no other match starts with, or preceded by a
-/// capitalised word that is not a title or a sentence's first word. Not checked in title case.
-fn inside_longer_name(text: &str, start: usize, end: usize, starts: &HashSet<usize>) -> bool {
+/// Whether the match `text[start..end]` is part of a longer proper name, and how: followed,
+/// after a space or a hyphen, by a capitalised word that no other match starts with; preceded by
+/// a capitalised word that is not a title or a sentence's first word; or preceded by "of", "for",
+/// "of the" or "for the" after such a word that is a company word or one of [`NAME_HEADS`]
+/// ("Gulf of", "Corp of"). Not checked in title case.
+fn inside_longer_name(
+    text: &str,
+    start: usize,
+    end: usize,
+    starts: &HashSet<usize>,
+) -> Option<Longer> {
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
     if title_case(&text[line_start..line_end]) {
-        return false;
+        return None;
     }
     let after = &text[end..];
     let next = after.strip_prefix(' ').or_else(|| after.strip_prefix('-'));
     if let Some(next) = next
         && next.starts_with(char::is_uppercase)
         && !starts.contains(&(text.len() - next.len()))
+        && !next_word(text, end).is_some_and(|w| PLACE_BODIES.contains(&w))
     {
-        return true;
+        return Some(Longer::Next);
     }
-    let Some(before) = text[..start].strip_suffix(' ') else {
-        return false;
-    };
+    let (word_start, word) = word_before(text, start)?;
+    if word == "the" || word == "of" || word == "for" {
+        let (at, connector) = match word {
+            "the" => word_before(text, word_start)?,
+            _ => (word_start, word),
+        };
+        if connector != "of" && connector != "for" {
+            return None;
+        }
+        let (head_start, head) = word_before(text, at)?;
+        let head_word = NAME_HEADS.contains(&head) || COMPANY_WORDS.contains(&head);
+        let longer = head_word && name_word(text, head_start, head, starts);
+        return longer.then_some(Longer::Of);
+    }
+    name_word(text, word_start, word, starts).then_some(Longer::Before)
+}
+
+/// The word before `text[at..]` and one space: where it starts, and it.
+fn word_before(text: &str, at: usize) -> Option<(usize, &str)> {
+    let before = text[..at].strip_suffix(' ')?;
     let word_start = before
         .rfind(|c: char| !(c.is_alphanumeric() || c == '.' || c == '\''))
         .map_or(0, |i| {
             i + before[i..].chars().next().map_or(1, char::len_utf8)
         });
-    let word = &before[word_start..];
+    Some((word_start, &before[word_start..]))
+}
+
+/// Whether `word`, at `word_start`, is a capitalised word of a name: not a match's start, a
+/// title, an abbreviation or a sentence's first word.
+fn name_word(text: &str, word_start: usize, word: &str, starts: &HashSet<usize>) -> bool {
     if !word.starts_with(char::is_uppercase) || starts.contains(&word_start) {
         return false;
     }
-    let opening = before[..word_start]
+    let opening = text[..word_start]
         .trim_end_matches([' ', '"', '\'', '(', '“', '‘'])
         .chars()
         .next_back()
@@ -599,6 +886,15 @@ mod tests {
             (EntityId(14), Person, vec!["Kaja Kallas"]),
             (EntityId(15), Organisation, vec!["Goldman Sachs"]),
             (EntityId(16), Person, vec!["Martin Luther King Jr."]),
+            (EntityId(17), Place, vec!["Phoenix, Arizona", "Phoenix"]),
+            (EntityId(18), Place, vec!["Mexico"]),
+            (EntityId(19), Place, vec!["Delaware"]),
+            (EntityId(20), Organisation, vec!["Columbia Gas", "Columbia"]),
+            (
+                EntityId(21),
+                Place,
+                vec!["Columbia, South Carolina", "Columbia"],
+            ),
         ])
     }
 
@@ -735,5 +1031,77 @@ mod tests {
             &[("Ann Lee", EntityKind::Person)],
         );
         assert_eq!(named, [2]);
+    }
+
+    #[test]
+    fn a_form_used_inside_a_longer_name_is_later_its_short_form() {
+        let g = gazetteer();
+        assert_eq!(count(&g.find("Phoenix said the price was fair."), 17), 1);
+        let found = g.find("Phoenix Steel Corp sold a mill. Phoenix said the price was fair.");
+        assert_eq!(count(&found, 17), 0, "{found:?}");
+        let found = g.find("Shares of <Phoenix Gas Systems Inc> rose. Phoenix's profit fell.");
+        assert_eq!(count(&found, 17), 0, "{found:?}");
+        // Unless the context says it is the place.
+        let found = g.find("Phoenix Steel Corp sold a mill. It is based in Phoenix.");
+        assert_eq!(count(&found, 17), 1, "{found:?}");
+        // A place named before the company stays; a longer name that is no company's is no
+        // short form.
+        let found = g.find("Rates in Phoenix fell. Phoenix Steel Corp said so.");
+        assert_eq!(count(&found, 17), 1, "{found:?}");
+        let found = g.find("Traffic on Phoenix Avenue slowed. Phoenix voted.");
+        assert_eq!(count(&found, 17), 1, "{found:?}");
+    }
+
+    #[test]
+    fn a_name_after_another_name_and_of_is_part_of_it() {
+        let g = gazetteer();
+        for text in [
+            "Oil in the Gulf of Mexico rose.",
+            "The U.S. District Court for the District of Delaware ruled.",
+            "A suit in the Court for Delaware went on.",
+            "First Union Corp of Delaware said so.",
+        ] {
+            let found = g.find(text);
+            assert_eq!(
+                count(&found, 18) + count(&found, 19),
+                0,
+                "{text}: {found:?}"
+            );
+        }
+        for text in [
+            "Power went to the state of Delaware.",
+            "Said Nick Rhodes of Delaware, no.",
+            "The Governor of Delaware spoke.",
+            "The State of Delaware sued.",
+            "It sells 80 pct of Mexico's oil.",
+            "Shares of Delaware utilities rose.",
+        ] {
+            let found = g.find(text);
+            assert_eq!(
+                count(&found, 18) + count(&found, 19),
+                1,
+                "{text}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn shared_forms_are_chosen_by_kind_from_the_context() {
+        let g = gazetteer();
+        for (text, entity) in [
+            ("President Washington spoke.", 5),
+            ("Talks in Washington went on.", 4),
+            ("Washington officials agreed.", 4),
+            ("Columbia Inc said profits rose.", 20),
+            ("Columbia shares rose.", 20),
+            ("It opened offices in Columbia.", 21),
+            ("A Columbia-based bank grew.", 21),
+        ] {
+            let found = g.find(text);
+            let entities: Vec<i64> = found.iter().map(|m| m.entity.0).collect();
+            assert_eq!(entities, [entity], "{text}");
+        }
+        // Nothing in the context: neither.
+        assert!(g.find("Washington said so. Columbia said so.").is_empty());
     }
 }
