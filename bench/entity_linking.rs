@@ -9,13 +9,21 @@
 //! entity) are compared with the annotated ones: precision is the share of found links that the
 //! annotators made too, recall the share of annotated links found. A second run adds every
 //! capitalised surface form the annotators marked as an alias: an upper bound, since the aliases
-//! come from the same texts.
+//! come from the same texts. Each entity has the kind of its annotation (person, organisation,
+//! place), as the gazetteer has in dateline.
+//!
+//! A second table counts mentions rather than links: the named mentions (those holding a proper
+//! noun, so "Obama" and "the United States", not "he" or "the agency") of annotated people,
+//! organisations and places. A mention the linker finds is correct when an annotated mention of
+//! the same entity spans it; an annotated named mention is found when a correct one lies inside
+//! it. Here a surname after the person's full name counts, as does every repeated name.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use dateline::ingest::linking::Gazetteer;
 use dateline::store::EntityId;
+use dateline::vocab::EntityKind;
 
 const TYPES: &[&str] = &["person", "organization", "place"];
 
@@ -23,6 +31,8 @@ struct Doc {
     text: String,
     /// Identities of the annotated person/organisation/place mentions.
     gold: HashSet<String>,
+    /// Those mentions: (start, end) in `text`, identity, whether named (holds a proper noun).
+    mentions: Vec<(usize, usize, String, bool)>,
 }
 
 struct Annotations {
@@ -45,23 +55,28 @@ fn main() {
         .map(|(i, id)| (*id, EntityId(i as i64)))
         .collect();
 
-    let titles: Vec<(EntityId, Vec<String>)> = identities
+    let kind = |id: &String| match annotations.types[id].as_str() {
+        "person" => EntityKind::Person,
+        "organization" => EntityKind::Organisation,
+        _ => EntityKind::Place,
+    };
+    let titles: Vec<(EntityId, EntityKind, Vec<String>)> = identities
         .iter()
-        .map(|id| (ids[id], vec![title_name(id)]))
+        .map(|id| (ids[id], kind(id), vec![title_name(id)]))
         .collect();
-    let titles_and_aliases: Vec<(EntityId, Vec<String>)> = identities
+    let titles_and_aliases: Vec<(EntityId, EntityKind, Vec<String>)> = identities
         .iter()
         .map(|id| {
             let mut forms = vec![title_name(id)];
             forms.extend(annotations.forms.get(*id).into_iter().flatten().cloned());
-            (ids[id], forms)
+            (ids[id], kind(id), forms)
         })
         .collect();
-    let build = |entries: &[(EntityId, Vec<String>)]| {
+    let build = |entries: &[(EntityId, EntityKind, Vec<String>)]| {
         Gazetteer::build(
             entries
                 .iter()
-                .map(|(id, forms)| (*id, forms.iter().map(String::as_str).collect())),
+                .map(|(id, kind, forms)| (*id, *kind, forms.iter().map(String::as_str).collect())),
         )
     };
     let by_title = build(&titles);
@@ -98,6 +113,81 @@ fn main() {
         let f1 = 2.0 * precision * recall / (precision + recall).max(f64::EPSILON);
         println!("| {label} | {found} | {correct} | {precision:.3} | {recall:.3} | {f1:.3} |");
     }
+    println!(
+        "\nMentions: {} named mentions of them annotated",
+        annotations
+            .docs
+            .iter()
+            .flat_map(|d| &d.mentions)
+            .filter(|m| m.3)
+            .count()
+    );
+    println!(
+        "| gazetteer | mentions found | correct | precision | named mentions found | recall |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    // Each entity's own forms, to tell the mentions by a name from those by a surname alone.
+    let forms_of =
+        |entries: &[(EntityId, EntityKind, Vec<String>)]| -> HashMap<EntityId, HashSet<String>> {
+            entries
+                .iter()
+                .map(|(id, _, forms)| (*id, forms.iter().map(|f| f.trim().to_owned()).collect()))
+                .collect()
+        };
+    let (title_forms, alias_forms) = (forms_of(&titles), forms_of(&titles_and_aliases));
+    for (label, gazetteer, names_only) in [
+        (
+            "Wikipedia titles, names only (no surnames)",
+            &by_title,
+            Some(&title_forms),
+        ),
+        ("Wikipedia titles", &by_title, None),
+        (
+            "titles + annotated aliases, names only (upper bound)",
+            &with_aliases,
+            Some(&alias_forms),
+        ),
+        (
+            "titles + annotated aliases (upper bound)",
+            &with_aliases,
+            None,
+        ),
+    ] {
+        let (mut found, mut correct, mut gold, mut hit) = (0usize, 0usize, 0usize, 0usize);
+        for doc in &annotations.docs {
+            let text = doc.text.replace('\n', " ");
+            let predicted: Vec<(usize, usize, &String)> = gazetteer
+                .find(&doc.text)
+                .into_iter()
+                .filter(|m| {
+                    names_only.is_none_or(|forms| forms[&m.entity].contains(&text[m.start..m.end]))
+                })
+                .filter_map(|m| Some((m.start, m.end, *identities.get(m.entity.0 as usize)?)))
+                .collect();
+            let right = |(start, end, id): &(usize, usize, &String)| {
+                doc.mentions
+                    .iter()
+                    .any(|(s, e, gold, _)| s <= start && end <= e && gold == *id)
+            };
+            found += predicted.len();
+            correct += predicted.iter().filter(|p| right(p)).count();
+            for (s, e, id, named) in &doc.mentions {
+                if !named {
+                    continue;
+                }
+                gold += 1;
+                if predicted
+                    .iter()
+                    .any(|p| s <= &p.0 && p.1 <= *e && p.2 == id && right(p))
+                {
+                    hit += 1;
+                }
+            }
+        }
+        let precision = correct as f64 / found.max(1) as f64;
+        let recall = hit as f64 / gold.max(1) as f64;
+        println!("| {label} | {found} | {correct} | {precision:.3} | {hit} | {recall:.3} |");
+    }
     scale(&annotations.docs);
 }
 
@@ -114,12 +204,18 @@ fn scale(docs: &[Doc]) {
     words.sort_unstable();
     words.dedup();
     let n = words.len();
-    let names: Vec<(EntityId, Vec<String>)> = (0..100_000usize)
+    let names: Vec<(EntityId, EntityKind, Vec<String>)> = (0..100_000usize)
         .map(|i| {
             // (i mod n, i div n) is unique while n² exceeds 100,000.
             let (a, b, c) = (words[i % n], words[(i / n) % n], words[(i * 7 + 3) % n]);
+            let kind = [
+                EntityKind::Person,
+                EntityKind::Organisation,
+                EntityKind::Place,
+            ][i % 3];
             (
                 EntityId(i as i64),
+                kind,
                 vec![format!("{a} {b}"), format!("{b} {a} {c}")],
             )
         })
@@ -128,12 +224,12 @@ fn scale(docs: &[Doc]) {
     let gazetteer = Gazetteer::build(
         names
             .iter()
-            .map(|(id, f)| (*id, f.iter().map(String::as_str).collect())),
+            .map(|(id, kind, f)| (*id, *kind, f.iter().map(String::as_str).collect())),
     );
     let built = started.elapsed();
     let probe: String = names[..1000]
         .iter()
-        .map(|(_, forms)| format!("{}. ", forms[1]))
+        .map(|(_, _, forms)| format!("{}. ", forms[1]))
         .collect();
     assert!(
         !gazetteer.mentions(&probe).is_empty(),
@@ -197,20 +293,40 @@ struct Open {
 }
 
 fn read_doc(content: &str, annotations: &mut Annotations) -> Doc {
-    let mut sentences = Vec::new();
-    let mut tokens: Vec<(String, bool)> = Vec::new();
+    let mut sentences: Vec<String> = Vec::new();
+    let mut tokens: Vec<Token> = Vec::new();
     let mut open: Vec<Open> = Vec::new();
     let mut gold = HashSet::new();
+    let mut mentions = Vec::new();
+    // Where the current sentence starts in the document's text, and the next token in it.
+    let (mut base, mut cursor) = (0, 0);
     for line in content.lines() {
         if let Some(text) = line.strip_prefix("# text = ") {
+            if let Some(last) = sentences.last() {
+                base += last.len() + 1;
+            }
             sentences.push(text.to_owned());
+            cursor = 0;
             continue;
         }
         let cols: Vec<&str> = line.split('\t').collect();
         if cols.len() != 10 || !cols[0].bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
-        tokens.push((cols[1].to_owned(), !cols[9].contains("SpaceAfter=No")));
+        // The token's place in the sentence's text: next after the previous one, if there.
+        let sentence = sentences.last().map_or("", String::as_str);
+        let at = sentence
+            .get(cursor..)
+            .and_then(|rest| rest.find(cols[1]).filter(|i| rest[..*i].trim().is_empty()))
+            .map_or(cursor, |i| cursor + i);
+        cursor = (at + cols[1].len()).min(sentence.len().max(cursor));
+        tokens.push(Token {
+            text: cols[1].to_owned(),
+            space_after: !cols[9].contains("SpaceAfter=No"),
+            start: base + at,
+            end: base + at + cols[1].len(),
+            proper: cols[3] == "PROPN",
+        });
         let Some(entity) = cols[9].split('|').find_map(|f| f.strip_prefix("Entity=")) else {
             continue;
         };
@@ -234,7 +350,15 @@ fn read_doc(content: &str, annotations: &mut Annotations) -> Doc {
                     start: here,
                 });
                 if end < bytes.len() && bytes[end] == b')' {
-                    close(&group, here, &mut open, &tokens, &mut gold, annotations);
+                    close(
+                        &group,
+                        here,
+                        &mut open,
+                        &tokens,
+                        &mut gold,
+                        &mut mentions,
+                        annotations,
+                    );
                     i = end + 1;
                 } else {
                     i = end;
@@ -242,7 +366,15 @@ fn read_doc(content: &str, annotations: &mut Annotations) -> Doc {
             } else {
                 let end = entity[i..].find(')').map_or(entity.len(), |j| i + j);
                 let group = entity[i..end].to_owned();
-                close(&group, here, &mut open, &tokens, &mut gold, annotations);
+                close(
+                    &group,
+                    here,
+                    &mut open,
+                    &tokens,
+                    &mut gold,
+                    &mut mentions,
+                    annotations,
+                );
                 i = end + 1;
             }
         }
@@ -250,15 +382,27 @@ fn read_doc(content: &str, annotations: &mut Annotations) -> Doc {
     Doc {
         text: sentences.join("\n"),
         gold,
+        mentions,
     }
+}
+
+/// A token: its text, whether a space follows, its span in the document's text, whether a
+/// proper noun.
+struct Token {
+    text: String,
+    space_after: bool,
+    start: usize,
+    end: usize,
+    proper: bool,
 }
 
 fn close(
     group: &str,
     end: usize,
     open: &mut Vec<Open>,
-    tokens: &[(String, bool)],
+    tokens: &[Token],
     gold: &mut HashSet<String>,
+    mentions: &mut Vec<(usize, usize, String, bool)>,
     annotations: &mut Annotations,
 ) {
     let Some(at) = open.iter().rposition(|o| o.group == group) else {
@@ -271,15 +415,22 @@ fn close(
     if !TYPES.contains(&mention.kind.as_str()) {
         return;
     }
+    let span = &tokens[mention.start..=end];
     let mut surface = String::new();
-    for (text, space_after) in &tokens[mention.start..=end] {
-        surface.push_str(text);
-        if *space_after {
+    for token in span {
+        surface.push_str(&token.text);
+        if token.space_after {
             surface.push(' ');
         }
     }
     let surface = surface.trim().to_owned();
     gold.insert(identity.clone());
+    mentions.push((
+        span[0].start,
+        span[span.len() - 1].end,
+        identity.clone(),
+        span.iter().any(|t| t.proper),
+    ));
     annotations
         .types
         .entry(identity.clone())

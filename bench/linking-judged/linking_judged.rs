@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 use dateline::ingest::linking::Gazetteer;
 use dateline::store::EntityId;
+use dateline::vocab::EntityKind;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -40,8 +41,7 @@ struct GazetteerFile {
 struct Entity {
     slug: String,
     name: String,
-    #[allow(dead_code)]
-    kind: String,
+    kind: EntityKind,
     #[serde(default)]
     aliases: Vec<String>,
 }
@@ -119,7 +119,7 @@ fn main() {
             .entities
             .iter()
             .enumerate()
-            .map(|(i, e)| (EntityId(i as i64), forms_of(e))),
+            .map(|(i, e)| (EntityId(i as i64), e.kind, forms_of(e))),
     );
     let mut owner: HashMap<&str, usize> = HashMap::new();
     for (i, e) in gazetteer.entities.iter().enumerate() {
@@ -132,7 +132,7 @@ fn main() {
             .into_iter()
             .filter(|f| owner[f.trim()] == i)
             .collect();
-        (EntityId(i as i64), forms)
+        (EntityId(i as i64), e.kind, forms)
     }));
 
     let entity_answers = labels.iter().filter(|l| l.answer != "none").count();

@@ -14,7 +14,7 @@ use crate::store::article_write::{self, ArticleDraft, Mentions, Upserted};
 use crate::store::articles::{self as stored, ArticleRef, ArticleRow};
 use crate::store::{ArticleId, TopicId, is_unavailable, topics};
 use crate::text::media_topic_code;
-use crate::vocab::{EntityRel, PubStatus};
+use crate::vocab::{EntityKind, EntityRel, PubStatus};
 
 /// What to do with a topic slug the taxonomy lacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,7 +207,11 @@ fn link(gazetteer: &Gazetteer, draft: &mut ArticleDraft) -> Mentions {
     .flatten()
     .collect::<Vec<_>>()
     .join("\n\n");
-    let names: Vec<&str> = draft.entities.iter().map(|e| e.name.as_str()).collect();
+    let names: Vec<(&str, EntityKind)> = draft
+        .entities
+        .iter()
+        .map(|e| (e.name.as_str(), e.kind))
+        .collect();
     let (mentions, named) = gazetteer.mentions_with(&text, &names);
     for (entity, count) in draft.entities.iter_mut().zip(named) {
         entity.mentions = count;

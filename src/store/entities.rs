@@ -63,12 +63,18 @@ pub async fn list_entities(
     query.load(conn).await
 }
 
-/// Every entity's names and aliases, for the gazetteer.
+/// Every entity's kind, name and aliases, for the gazetteer.
+#[allow(clippy::type_complexity)]
 pub async fn surface_forms(
     conn: &mut AsyncPgConnection,
-) -> QueryResult<Vec<(EntityId, String, Vec<Option<String>>)>> {
+) -> QueryResult<Vec<(EntityId, EntityKind, String, Vec<Option<String>>)>> {
     entities::table
-        .select((entities::id, entities::name, entities::aliases))
+        .select((
+            entities::id,
+            entities::kind,
+            entities::name,
+            entities::aliases,
+        ))
         .load(conn)
         .await
 }
