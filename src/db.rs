@@ -25,6 +25,13 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A statement running longer is cancelled, so that no request holds a connection indefinitely.
 const STATEMENT_TIMEOUT: &str = "10s";
 
+/// How every connection plans its statements: generic plans (see `build_pool`).
+pub const GENERIC_PLANS: &str = "SET plan_cache_mode = force_generic_plan";
+/// For the statements whose best plan depends on the values bound: a full-text query may match
+/// 90 % of the articles, best read newest first from the date index, or 0.01 %, best read from
+/// the GIN index; a generic plan cannot tell (store::sql::with_custom_plans).
+pub const CUSTOM_PLANS: &str = "SET plan_cache_mode = force_custom_plan";
+
 pub fn build_pool(database_url: &str, max_size: usize) -> Result<DbPool, String> {
     let mut config = ManagerConfig::default();
     // A broken connection shows on first use anyway (and diesel-async then drops it); a `SELECT 1`
@@ -38,10 +45,10 @@ pub fn build_pool(database_url: &str, max_size: usize) -> Result<DbPool, String>
             // each execution, which PostgreSQL otherwise often does, only costs time
             // (docs/performance.md, docs/decisions.md).
             conn.batch_execute(&format!(
-                "SET statement_timeout = '{STATEMENT_TIMEOUT}'; SET plan_cache_mode = force_generic_plan"
+                "SET statement_timeout = '{STATEMENT_TIMEOUT}'; {GENERIC_PLANS}"
             ))
             .await
-                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
             Ok(conn)
         }
         .boxed()

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::json::StoredJson;
 use super::search::{self, RELEVANCE_CANDIDATES, Search};
-use super::sql::{Bind, PreparedSql, Sql};
+use super::sql::{Bind, PreparedSql, Sql, with_custom_plans};
 use super::{ArticleId, AuthorId, EntityId, TopicId};
 use crate::media::Image;
 use crate::vocab::SortOrder;
@@ -306,12 +306,13 @@ pub async fn list_articles(
     conn: &mut AsyncPgConnection,
     page: PageRequest<'_>,
 ) -> diesel::QueryResult<(Vec<ArticleSummary>, Option<ArticleKey>)> {
-    let statement = page_sql(page);
-    let query = match page.filter.search() {
-        Some(_) => statement.into_query_planned_per_call(),
-        None => statement.into_query(),
-    };
-    load_page(conn, query, page.limit).await
+    let query = page_sql(page).into_query();
+    match page.filter.search() {
+        Some(_) => {
+            with_custom_plans(conn, async |conn| load_page(conn, query, page.limit).await).await
+        }
+        None => load_page(conn, query, page.limit).await,
+    }
 }
 
 /// Runs a page statement of [`labelled_sql`] that fetches more than `limit` rows when there are

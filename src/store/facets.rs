@@ -11,7 +11,7 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::article_sql::{ArticleFilter, matching_sql};
-use super::sql::Sql;
+use super::sql::{Sql, with_custom_plans};
 use crate::vocab::{EntityKind, HistogramInterval};
 
 /// How many of the newest matching articles the topic, entity and author counts read.
@@ -75,12 +75,11 @@ pub async fn facets(
     conn: &mut AsyncPgConnection,
     request: FacetRequest<'_>,
 ) -> diesel::QueryResult<Facets> {
-    let statement = facets_sql(request);
-    let query = match request.filter.conditions.search() {
-        Some(_) => statement.into_query_planned_per_call(),
-        None => statement.into_query(),
+    let query = facets_sql(request).into_query();
+    let rows: Vec<FacetRow> = match request.filter.conditions.search() {
+        Some(_) => with_custom_plans(conn, async |conn| query.load(conn).await).await?,
+        None => query.load(conn).await?,
     };
-    let rows: Vec<FacetRow> = query.load(conn).await?;
     let mut facets = Facets::default();
     for row in rows {
         let count = || FacetCount {

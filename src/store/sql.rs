@@ -24,6 +24,9 @@ use diesel::QueryResult;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Float4, Integer, Text, Timestamptz, Untyped};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+
+use crate::db::{CUSTOM_PLANS, GENERIC_PLANS};
 
 /// A value for a placeholder.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,17 +130,17 @@ impl Sql {
     }
 }
 
-impl Sql {
-    /// The statement, ready to run, planned anew for its values at every call: for statements
-    /// whose best plan depends on the values bound, which a prepared statement's generic plan
-    /// cannot know (a full-text query may match 90 % of the articles or 0.01 %: the first is read
-    /// newest first from the date index, the second from the GIN index).
-    pub fn into_query_planned_per_call(self) -> PreparedSql {
-        PreparedSql {
-            sql: self,
-            cacheable: false,
-        }
-    }
+/// Runs `run` with statements planned for the values bound ([`CUSTOM_PLANS`]), then puts the
+/// connection back to generic plans, whatever `run` returned: two short round trips, for the
+/// statements whose plan depends on their values (full-text searches).
+pub async fn with_custom_plans<T>(
+    conn: &mut AsyncPgConnection,
+    run: impl AsyncFnOnce(&mut AsyncPgConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    conn.batch_execute(CUSTOM_PLANS).await?;
+    let result = run(conn).await;
+    conn.batch_execute(GENERIC_PLANS).await?;
+    result
 }
 
 /// How many distinct statement texts a server process prepares (see the module docs).
