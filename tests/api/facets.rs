@@ -12,8 +12,13 @@ const SAMPLE: usize = 1_000;
 
 /// Every article of a list, walked page by page through its cursors.
 pub async fn walk(app: &TestApp, path: &str, filters: &str) -> Vec<Value> {
+    walk_pages(app, path, filters, 100).await
+}
+
+/// Every item of a list, walked `limit` at a time through its cursors.
+pub async fn walk_pages(app: &TestApp, path: &str, filters: &str, limit: u32) -> Vec<Value> {
     let mut items = Vec::new();
-    let mut uri = format!("{path}?limit=100&{filters}");
+    let mut uri = format!("{path}?limit={limit}&{filters}");
     loop {
         let page = app.get(&uri).await;
         assert_eq!(page.status, 200, "{uri}: {}", page.json());
@@ -22,7 +27,7 @@ pub async fn walk(app: &TestApp, path: &str, filters: &str) -> Vec<Value> {
         match page["next_cursor"].as_str() {
             Some(cursor) => {
                 uri = format!(
-                    "{path}?limit=100&{filters}&{}",
+                    "{path}?limit={limit}&{filters}&{}",
                     serde_html_form::to_string([("cursor", cursor)]).unwrap()
                 )
             }

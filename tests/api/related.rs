@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::facets::{stories_naming_entities, walk};
+use crate::facets::{stories_naming_entities, walk, walk_pages};
 use crate::harness::slugs;
 use crate::writes::{demo_and_writer, post};
 
@@ -37,18 +37,11 @@ async fn related_articles_rank_rare_shared_labels_first_and_never_the_article_it
         let created = post(&app, &writer, s).await;
         assert_eq!(created.status, 201, "{}", created.json());
     }
-    let mut all = Vec::new();
-    let mut uri = format!("/v1/articles/{SEED}/related?limit=100");
-    loop {
-        let page = app.get(&uri).await;
-        assert_eq!(page.status, 200, "{}", page.json());
-        let page = page.json();
-        all.extend(slugs(&page));
-        match page["next_cursor"].as_str() {
-            Some(c) => uri = format!("/v1/articles/{SEED}/related?limit=100&cursor={c}"),
-            None => break,
-        }
-    }
+    let all: Vec<String> = walk(&app, &format!("/v1/articles/{SEED}/related"), "")
+        .await
+        .iter()
+        .map(|a| a["slug"].as_str().unwrap().to_owned())
+        .collect();
     assert!(!all.contains(&SEED.to_owned()), "never the article itself");
     let mut unique = all.clone();
     unique.sort();
@@ -172,18 +165,7 @@ async fn related_articles_of_unknown_or_withdrawn_articles_are_problems() {
 async fn related_entities_count_the_articles_naming_both() {
     let (app, writer) = demo_and_writer().await;
     stories_naming_entities(&app, &writer).await;
-    let mut entities: Vec<Value> = Vec::new();
-    let mut uri = "/v1/entities/antony-blinken/related?limit=2".to_owned();
-    loop {
-        let page = app.get(&uri).await;
-        assert_eq!(page.status, 200, "{}", page.json());
-        let page = page.json();
-        entities.extend(page["data"].as_array().unwrap().iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(c) => uri = format!("/v1/entities/antony-blinken/related?limit=2&cursor={c}"),
-            None => break,
-        }
-    }
+    let entities = walk_pages(&app, "/v1/entities/antony-blinken/related", "", 2).await;
     assert!(entities.len() > 4, "{entities:?}");
     let counts: Vec<i64> = entities
         .iter()
