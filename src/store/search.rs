@@ -20,6 +20,13 @@ pub const RELEVANCE_CANDIDATES: u32 = 1000;
 const MARK_START: char = '\u{e}';
 const MARK_END: char = '\u{f}';
 
+/// How many characters of the body a highlight reads: `ts_headline` parses and stems every word
+/// it is given, so reading whole bodies made it most of a search's cost. The window starts
+/// [`BODY_WINDOW_LEAD`] characters before the first place a word of the query occurs as written.
+pub const BODY_WINDOW: u32 = 1_200;
+/// How much of the body before the first occurrence the window keeps, for context.
+pub const BODY_WINDOW_LEAD: u32 = 200;
+
 /// A full-text search: the query as the client wrote it (`websearch_to_tsquery` syntax) and the
 /// language it is read in.
 #[derive(Debug, Clone, Copy)]
@@ -71,8 +78,10 @@ impl Search<'_> {
 
     /// The highlight of the page row `p` (with `language`, `headline` and `lead`) whose body is
     /// `b.body`: the headline when it holds every word, else the lead when it does, else the
-    /// best two fragments of the whole text. Matches are between [`MARK_START`] and
-    /// [`MARK_END`]; [`highlight_html`] makes it HTML.
+    /// best two fragments of the headline, the lead and a [`BODY_WINDOW`] of the body around
+    /// the first word of the query it holds as written (its start when it holds none: a match
+    /// through stemming only). Matches are between [`MARK_START`] and [`MARK_END`];
+    /// [`highlight_html`] makes it HTML.
     pub fn highlight(&self) -> Sql {
         let options = |rest: &str| format!("'StartSel={MARK_START}, StopSel={MARK_END}, {rest}'");
         let whole = options("HighlightAll=true");
@@ -100,13 +109,35 @@ impl Search<'_> {
             ))
             .append(self.tsquery())
             .push(&format!(
-                ", {whole}) ELSE ts_headline({config}, {}, ",
-                field("concat_ws(E'\\n', p.headline, p.lead, b.body)")
+                ", {whole}) ELSE ts_headline({config}, search_text(concat_ws(E'\\n', p.headline, p.lead, \
+                 substr(b.body, greatest(1, coalesce((SELECT min(nullif(strpos(lower(b.body), w), 0)) \
+                 FROM unnest("
+            ))
+            .bind(Bind::Texts(query_words(self.query)))
+            .push(&format!(
+                "::text[]) w), 1) - {BODY_WINDOW_LEAD}), {BODY_WINDOW}))), "
             ))
             .append(self.tsquery())
             .push(&format!(", {snippet}) END"));
         sql
     }
+}
+
+/// The words of a query as a reader wrote them, lower-case and without quotes or punctuation
+/// around them, leaving out `or` and negated words: what a highlight looks for in the body.
+pub fn query_words(query: &str) -> Vec<String> {
+    let mut words: Vec<String> = query
+        .split_whitespace()
+        .filter(|word| !word.eq_ignore_ascii_case("or") && !word.starts_with('-'))
+        .map(|word| {
+            word.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .filter(|word| !word.is_empty())
+        .collect();
+    words.sort();
+    words.dedup();
+    words
 }
 
 /// The lower-case word sequences (one to four words) of a query that may name an entity: every
@@ -228,6 +259,31 @@ mod tests {
             language: None,
         };
         assert!(!negated.score("c").text().contains("article_entities"));
+    }
+
+    #[test]
+    fn a_highlight_looks_for_the_words_as_written_in_a_window_of_the_body() {
+        assert_eq!(
+            query_words("\"White House\" or Kremlin -Moscow Biden's, NATO!"),
+            ["biden's", "house", "kremlin", "nato", "white"]
+        );
+        let search = Search {
+            query: "\"White House\"",
+            language: None,
+        };
+        let highlight = search.highlight();
+        assert!(
+            highlight.text().contains(&format!(
+                "substr(b.body, greatest(1, coalesce((SELECT min(nullif(strpos(lower(b.body), w), 0)) \
+                 FROM unnest($5::text[]) w), 1) - {BODY_WINDOW_LEAD}), {BODY_WINDOW})"
+            )),
+            "{}",
+            highlight.text()
+        );
+        assert_eq!(
+            highlight.binds()[4],
+            Bind::Texts(vec!["house".into(), "white".into()])
+        );
     }
 
     #[test]
