@@ -17,7 +17,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 
 use super::json::StoredJson;
-use super::search::{self, RELEVANCE_CANDIDATES, Search};
+use super::search::{self, Search};
 use super::sql::{Bind, PreparedSql, Sql, with_custom_plans};
 use super::{ArticleId, AuthorId, EntityId, TopicId};
 use crate::media::Image;
@@ -475,7 +475,7 @@ impl Driver {
 pub(crate) const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.headline, a.lead, a.url, a.source, a.language, a.dateline, a.published_at, a.updated_at, a.image";
 
 /// The keyset rows of a page. Newest or oldest first: one branch per driver, merged by `UNION`
-/// when there are several. By relevance: the newest [`RELEVANCE_CANDIDATES`] matches, read that
+/// when there are several. By relevance: the newest [`Search::relevance_candidates`] matches, read that
 /// way, then scored, ordered by score and cut after the cursor.
 fn keyset_sql(page: PageRequest<'_>) -> Sql {
     // Written in, not bound: with `LIMIT $n` PostgreSQL's generic plan assumes a large share of
@@ -506,7 +506,7 @@ fn relevance_sql(page: PageRequest<'_>, search: Search<'_>, fetch: u32) -> Sql {
         .append(ranges_sql(
             candidates,
             &page_columns(", a.search"),
-            Some(RELEVANCE_CANDIDATES),
+            Some(search.relevance_candidates()),
         ))
         .push(") c) s");
     if let Some(key) = page.after {
@@ -754,6 +754,7 @@ fn micros_to_time(micros: i64) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::search::RELEVANCE_CANDIDATES;
 
     fn time(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
