@@ -8,13 +8,14 @@ use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 
 use super::error::ApiError;
-use super::pagination::{Page, more_after, page_response};
+use super::pagination::{Page, page_response};
 use crate::db::DbPool;
 use crate::queries::cursor;
 use crate::queries::params::check_slug;
 use crate::queries::params::page_size;
 use crate::store::authors::AuthorRow;
 use crate::store::entities::EntityRow;
+use crate::store::more_after;
 use crate::store::topics::TopicRow;
 
 /// A row of a list in slug order.

@@ -8,12 +8,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, FeedErrors};
-use super::pagination::{more_after, page_response_builder};
+use super::pagination::page_response_builder;
 use super::params::{Collection, Links, QueryParams};
 use crate::db::DbPool;
 use crate::queries::cursor;
 use crate::queries::params::page_size;
 use crate::store::changes::{self as store, ChangeRow, ChangeSeq};
+use crate::store::more_after;
 use crate::vocab::ChangeKind;
 
 /// The feed's page size when the request does not say: larger than other lists', since a

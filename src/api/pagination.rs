@@ -38,17 +38,6 @@ macro_rules! page_schema {
 
 pub(crate) use page_schema;
 
-/// Cuts a `limit + 1` fetch to `limit` and returns the key of the last item kept when there was more.
-pub fn more_after<T, K>(rows: &mut Vec<T>, limit: u32, key: impl Fn(&T) -> K) -> Option<K> {
-    let limit = limit as usize;
-    if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(key)
-    } else {
-        None
-    }
-}
-
 /// Answers a page as JSON, with `Link: <next>; rel="next"` when there is a next page.
 pub fn page_response<T: Serialize>(req: &HttpRequest, page: &Page<T>) -> HttpResponse {
     page_response_builder(req, page.next_cursor.as_deref()).json(page)

@@ -12,6 +12,7 @@ use super::params::{DEFAULT_LIMIT, check_slug, page_size};
 use crate::store::article_sql::ArticleKey;
 use crate::store::articles::{ArticleRef, find_article_status};
 use crate::store::entities::find_entity;
+use crate::store::more_after;
 use crate::store::related::{self, RelatedEntity, RelatedEntityKey};
 use crate::vocab::SortOrder;
 
@@ -105,12 +106,10 @@ impl RelatedEntitiesQuery {
             .ok_or_else(|| QueryError::not_found("entity", &self.slug))?;
         let mut items =
             related::related_entities(conn, entity.id, self.after.as_ref(), self.limit).await?;
-        let limit = self.limit as usize;
-        let next = (items.len() > limit).then(|| RelatedEntityKey {
-            count: items[limit - 1].count,
-            id: items[limit - 1].id.0,
+        let next = more_after(&mut items, self.limit, |item| RelatedEntityKey {
+            count: item.count,
+            id: item.id.0,
         });
-        items.truncate(limit);
         Ok(RelatedEntityPage {
             items,
             next_cursor: next.map(|key| cursor::encode(&self.digest, &key)),

@@ -323,9 +323,7 @@ pub(crate) async fn load_page(
     limit: u32,
 ) -> diesel::QueryResult<(Vec<ArticleSummary>, Option<ArticleKey>)> {
     let mut rows: Vec<ArticlePageRow> = query.load(conn).await?;
-    let limit = limit as usize;
-    let next = (rows.len() > limit).then(|| rows[limit - 1].summary.key());
-    rows.truncate(limit);
+    let next = super::more_after(&mut rows, limit, |row| row.summary.key());
     let summaries = rows
         .into_iter()
         .map(|row| ArticleSummary {

@@ -36,6 +36,18 @@ pub struct EntityId(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, DieselNewType, Serialize)]
 pub struct TopicId(pub i32);
 
+/// Cuts a keyset fetch of `limit + 1` rows to `limit`, and gives the key of the last row kept
+/// when the extra row says there is more: every list pages this way.
+pub fn more_after<T, K>(rows: &mut Vec<T>, limit: u32, key: impl Fn(&T) -> K) -> Option<K> {
+    let limit = limit as usize;
+    if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(key)
+    } else {
+        None
+    }
+}
+
 /// Escapes LIKE wildcards so a user's prefix matches literally.
 pub(crate) fn like_prefix(prefix: &str) -> String {
     let mut pattern = String::with_capacity(prefix.len() + 1);
