@@ -29,9 +29,9 @@ const MARK_END: char = '\u{f}';
 /// How many characters of the body a highlight reads: `ts_headline` parses and stems every word
 /// it is given, so reading whole bodies made it most of a search's cost. The window starts
 /// [`BODY_WINDOW_LEAD`] characters before the first place a word of the query occurs as written.
-pub const BODY_WINDOW: u32 = 1_200;
+const BODY_WINDOW: u32 = 1_200;
 /// How much of the body before the first occurrence the window keeps, for context.
-pub const BODY_WINDOW_LEAD: u32 = 200;
+const BODY_WINDOW_LEAD: u32 = 200;
 
 /// A full-text search: the query as the client wrote it (`websearch_to_tsquery` syntax) and the
 /// language it is read in.

@@ -221,3 +221,49 @@ async fn text_in_angle_brackets_and_ampersands_is_text() {
         assert_eq!(headlines(&found), [headline], "{q}");
     }
 }
+
+#[actix_web::test]
+async fn a_match_deep_in_a_long_body_is_highlighted_where_it_is() {
+    let (app, writer) = demo_and_writer().await;
+    // The only occurrence is about 6,000 characters in, far past the start of the body.
+    let filler = "The committee heard routine evidence about budgets and schedules. ".repeat(90);
+    let body = format!("{filler}Then the zeppelinology expert testified at length. {filler}");
+    let story = article("Committee hearing runs late", &body, "en");
+    assert_eq!(post(&app, &writer, &story).await.status, 201);
+    for sort in ["latest", "relevance"] {
+        let page = app
+            .get(&format!("/v1/articles?q=zeppelinology&sort={sort}"))
+            .await
+            .json();
+        let highlight = page["data"][0]["highlight"].as_str().unwrap();
+        assert!(
+            highlight.contains("<mark>zeppelinology</mark> expert testified"),
+            "{sort}: {highlight}"
+        );
+        assert!(
+            highlight.len() < 400,
+            "a snippet, not the body: {highlight}"
+        );
+    }
+    // A match through stemming alone ("testify" finds "testified"): the window still holds it
+    // when it is near the start.
+    let early = article(
+        "Witnesses questioned",
+        "Two officials testified on Tuesday about the contracts.",
+        "en",
+    );
+    assert_eq!(post(&app, &writer, &early).await.status, 201);
+    let page = app.get("/v1/articles?q=testify").await.json();
+    let highlights: Vec<&str> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|hit| hit["highlight"].as_str().unwrap())
+        .collect();
+    assert!(
+        highlights
+            .iter()
+            .any(|h| h.contains("officials <mark>testified</mark> on Tuesday")),
+        "{highlights:?}"
+    );
+}
