@@ -19,6 +19,11 @@ pub const FACET_SAMPLE: u32 = 1_000;
 /// The most histogram buckets an answer holds: the newest ones.
 pub const MAX_BUCKETS: u32 = 1_000;
 
+/// The origin of the day buckets: `date_bin` counts days from it with integer arithmetic, where
+/// `date_trunc` in a time zone converts every row's time (2.5 times the cost of the histogram
+/// over a topic of 167,296 articles); the few days are then truncated to the interval.
+const UTC_MIDNIGHT: &str = "TIMESTAMPTZ '2000-01-01 00:00:00+00'";
+
 /// What to count and how much of it to return.
 #[derive(Debug, Clone, Copy)]
 pub struct FacetRequest<'a> {
@@ -124,8 +129,10 @@ fn facets_sql(request: FacetRequest<'_>) -> Sql {
         .push("), m AS (")
         .append(matching_sql(filter, None))
         .push(&format!(
-            "), h AS (SELECT date_trunc('{interval}', m.published_at, 'UTC') AS bucket, count(*) AS n \
-                        FROM m GROUP BY 1) \
+            "), days AS (SELECT date_bin('1 day', m.published_at, {UTC_MIDNIGHT}) AS day, count(*) AS n \
+                           FROM m GROUP BY 1), \
+             h AS (SELECT date_trunc('{interval}', days.day, 'UTC') AS bucket, sum(days.n)::int8 AS n \
+                     FROM days GROUP BY 1) \
              (SELECT 'bucket' AS facet, NULL::text AS slug, NULL::text AS name, NULL::text AS kind, \
                      h.bucket, h.n, sum(h.n) OVER ()::int8 AS total \
                 FROM h ORDER BY h.bucket DESC LIMIT {MAX_BUCKETS}) \
@@ -173,7 +180,8 @@ mod tests {
                  WHERE a.pub_status = 'usable' AND d.topic_id = $1 ORDER BY d.published_at DESC, d.article_id DESC LIMIT 1000), \
                  m AS (SELECT d.article_id AS id, d.published_at AS published_at FROM article_topics d WHERE d.topic_id = $2 \
                  AND NOT EXISTS (SELECT 1 FROM articles u WHERE u.id = d.article_id AND u.pub_status <> 'usable')), \
-                 h AS (SELECT date_trunc('week', m.published_at, 'UTC')"
+                 days AS (SELECT date_bin('1 day', m.published_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS day, count(*) AS n \
+                 FROM m GROUP BY 1), h AS (SELECT date_trunc('week', days.day, 'UTC')"
             ),
             "{text}"
         );
@@ -199,7 +207,7 @@ mod tests {
         assert!(
             text.contains(
                 "m AS (SELECT a.id, a.published_at FROM article_topics d JOIN articles a ON a.id = d.article_id \
-                 WHERE a.pub_status = 'usable' AND d.topic_id = $3 AND a.language = $4), h AS"
+                 WHERE a.pub_status = 'usable' AND d.topic_id = $3 AND a.language = $4), days AS"
             ),
             "{text}"
         );
