@@ -1,8 +1,11 @@
 //! Settings from flags and the environment, each with a default and its `--help` text.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::Args;
+use ipnet::IpNet;
+use url::Url;
 
 /// Where the data lives.
 #[derive(Debug, Clone, Args)]
@@ -62,4 +65,42 @@ pub struct ServerSettings {
     /// spec, in seconds.
     #[arg(long, env = "DATELINE_ITEM_MAX_AGE", default_value_t = 60)]
     pub item_max_age: u32,
+
+    /// Reverse proxies whose Forwarded and X-Forwarded-* headers are believed, as addresses or
+    /// networks, comma-separated (e.g. 10.0.0.0/8,::1) [default: none].
+    #[arg(long, env = "DATELINE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// The URL clients reach dateline at (scheme, host and port, e.g. https://news.example.com);
+    /// links start with it [default: the request's scheme and Host].
+    #[arg(long, env = "DATELINE_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<Url>,
+}
+
+/// A network (`10.0.0.0/8`) or one address (`10.1.2.3`, `::1`).
+fn parse_network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an address nor a network"))
+}
+
+/// An `http` or `https` URL with a host and nothing after it: links put their own path after it.
+fn parse_public_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text.trim()).map_err(|e| format!("not a URL: {e}"))?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if plain {
+        Ok(url)
+    } else {
+        Err(
+            "must be http:// or https:// with a host and an optional port, and nothing after it"
+                .to_owned(),
+        )
+    }
 }

@@ -8,7 +8,7 @@ use dateline::store::keys as api_keys;
 use dateline::{db, openapi};
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    dateline::startup::init_logging();
     let result = match Cli::parse().command {
         Command::Serve { db, server, demo } => serve(&db, &server, demo),
         Command::Migrate { db } => {

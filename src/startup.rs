@@ -10,7 +10,9 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::api::cache::{self, ResponseCache};
 use crate::api::docs::SpecJson;
 use crate::api::error::{ApiError, problem_for_bare_errors, unknown_route};
+use crate::api::hardening;
 use crate::api::http::{self, CachePolicy};
+use crate::api::proxies::ProxyPolicy;
 use crate::config::{DatabaseSettings, ServerSettings};
 use crate::db::{self, DbPool};
 use crate::ingest::linking::SharedGazetteer;
@@ -84,6 +86,7 @@ pub fn app(
         .app_data(gazetteer)
         .app_data(cache)
         .app_data(web::Data::new(http.cache_policy))
+        .app_data(web::Data::new(http.proxies.clone()))
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
             ApiError::BadRequest(format!("malformed query string: {e}")).into()
@@ -105,14 +108,35 @@ pub fn app(
         // From the inside out: the protocol (parameters, HEAD, OPTIONS, validators, 304s), the
         // response cache's invalidation, compression and the tags of compressed variants, CORS
         // (also on errors, so pages can read them), problem documents for whatever actix or a
-        // middleware answered bare, the access log.
+        // middleware answered bare, the request id and the security headers, the access log
+        // (its request line without secrets).
         .wrap(from_fn(http::protocol))
         .wrap(from_fn(cache::invalidate_after_writes))
         .wrap(Compress::default())
         .wrap(from_fn(http::tag_encoded_variants))
         .wrap(http::cors(&http.cors_origins))
         .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
-        .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+        .wrap(from_fn(hardening::harden))
+        .wrap(
+            Logger::new("%a \"%{request_line}xi\" %s %b %Dms %{x-request-id}o")
+                .custom_request_replace("request_line", hardening::redacted_request_line),
+        )
+}
+
+/// The log: `RUST_LOG` chooses what (`info` when unset); each line logged while a request is
+/// served carries the request's id.
+pub fn init_logging() {
+    use std::io::Write as _;
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .format(|out, record| {
+            let time = out.timestamp();
+            let (level, target, message) = (record.level(), record.target(), record.args());
+            match hardening::current_request_id() {
+                Some(id) => writeln!(out, "[{time} {level:5} {target} request={id}] {message}"),
+                None => writeln!(out, "[{time} {level:5} {target}] {message}"),
+            }
+        })
+        .init();
 }
 
 /// The HTTP behaviour the server's settings choose.
@@ -121,6 +145,8 @@ pub struct HttpSettings {
     /// Origins whose pages may write; any origin may read.
     pub cors_origins: Vec<String>,
     pub cache_policy: CachePolicy,
+    /// Whose forwarding headers count, and the URL links start with.
+    pub proxies: ProxyPolicy,
 }
 
 impl From<&ServerSettings> for HttpSettings {
@@ -130,6 +156,10 @@ impl From<&ServerSettings> for HttpSettings {
             cache_policy: CachePolicy {
                 list_max_age: settings.list_max_age,
                 item_max_age: settings.item_max_age,
+            },
+            proxies: ProxyPolicy {
+                trusted: settings.trusted_proxies.clone(),
+                public_url: settings.public_url.clone(),
             },
         }
     }

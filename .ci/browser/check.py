@@ -116,6 +116,28 @@ def main():
     print(f"browser-check: a page on {origin} shows the API's 10 latest "
           f"headlines ({expected[0]!r}, …), "
           f"and none from an API without CORS headers; screenshot {screenshot}")
+    check_docs(api)
+
+
+def check_docs(api):
+    """The documentation page renders every operation under its own Content-Security-Policy:
+    a policy that blocked Swagger UI's scripts or styles would leave the page empty."""
+    with urllib.request.urlopen(f"{api}/docs/") as response:
+        policy = response.headers["Content-Security-Policy"]
+    assert policy and "script-src 'self'" in policy, policy
+    with urllib.request.urlopen(f"{api}/openapi.json") as response:
+        spec = json.loads(response.read())
+    operations = sum(
+        1 for item in spec["paths"].values() for method in item
+        if method in ("get", "put", "post", "patch", "delete"))
+    dom = chromium("--dump-dom", f"{api}/docs/")
+    rendered = dom.count('class="opblock-summary-path"')
+    if rendered != operations:
+        print(dom[:3000], file=sys.stderr)
+        sys.exit(f"browser-check: /docs/ rendered {rendered} operations of {operations} "
+                 f"under Content-Security-Policy {policy!r}")
+    print(f"browser-check: /docs/ renders all {operations} operations under its "
+          f"Content-Security-Policy")
 
 
 if __name__ == "__main__":

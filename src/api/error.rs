@@ -201,11 +201,10 @@ impl ApiError {
 impl From<DieselError> for ApiError {
     fn from(err: DieselError) -> Self {
         match &err {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                Self::Conflict(info.constraint_name().map_or_else(
-                    || "a resource with this identity already exists".to_owned(),
-                    |c| format!("conflicts with an existing resource ({c})"),
-                ))
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                // The index's name is the schema's, not the API's: the ingest layer says which
+                // field conflicts where it can; elsewhere this is all a client needs.
+                Self::Conflict("another resource already has this identity".to_owned())
             }
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 Self::Conflict("other resources still refer to this one".to_owned())
@@ -225,6 +224,7 @@ impl From<IngestError> for ApiError {
             IngestError::NotFound(_) => Self::NotFound(err.to_string()),
             IngestError::Gone(detail) => Self::Gone(detail),
             IngestError::Stale(_) => Self::PreconditionFailed(err.to_string()),
+            IngestError::Conflict(detail) => Self::Conflict(detail),
             IngestError::Database(e) => e.into(),
         }
     }
@@ -258,14 +258,24 @@ pub async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 /// Routes are method-guarded, so actix answers "no route" alike for an unknown path (404) and for
 /// a known path asked with a method it does not serve (405); the resource map tells them apart.
 fn route_miss(req: &HttpRequest) -> ApiError {
-    if let Some(pattern) = req.resource_map().match_pattern(req.path()) {
+    let not_found = || ApiError::NotFound(format!("no resource at `{}`", req.path()));
+    let Some(pattern) = req.resource_map().match_pattern(req.path()) else {
+        return not_found();
+    };
+    // Patterns outside the route table (the docs' assets) serve GET only.
+    let methods = super::allowed_methods(&pattern).unwrap_or("GET");
+    let method = req.method().as_str();
+    let allowed = methods
+        .split(", ")
+        .any(|m| m == method || (m == "GET" && method == "HEAD"));
+    if allowed {
+        // The pattern takes this method, and what it names is not there (a file under /docs/).
+        not_found()
+    } else {
         ApiError::MethodNotAllowed(
             format!("`{}` is not allowed on `{}`", req.method(), req.path()),
-            // Patterns outside the route table (the docs' assets) serve GET only.
-            super::http::allow_header(super::allowed_methods(&pattern).unwrap_or("GET")),
+            super::http::allow_header(methods),
         )
-    } else {
-        ApiError::NotFound(format!("no resource at `{}`", req.path()))
     }
 }
 

@@ -20,6 +20,7 @@ pub mod error;
 pub mod facets;
 pub mod feeds;
 pub mod fields;
+pub mod hardening;
 pub mod health;
 pub mod http;
 pub mod jsonld;
@@ -27,6 +28,7 @@ pub mod negotiation;
 pub mod ninjs;
 pub mod pagination;
 pub mod params;
+pub mod proxies;
 pub mod related;
 pub mod topics;
 

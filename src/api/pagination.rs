@@ -2,11 +2,12 @@
 //! made and checked by the query layer (`queries::cursor`).
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use bytes::Bytes;
 use serde::Serialize;
 
 use super::error::ApiError;
+use super::proxies::ProxyPolicy;
 
 /// A page of a list: what every list answers.
 #[derive(Debug, Serialize)]
@@ -76,12 +77,14 @@ pub fn next_url(req: &HttpRequest, cursor: &str) -> String {
     absolute_url(req, &format!("{}?{query}", req.path()))
 }
 
-/// `relative` (a path and query) as an absolute URL of the server the request came to, when the
-/// request's scheme and host (which `Forwarded`/`X-Forwarded-*` headers set behind a proxy) make
-/// a valid one; else `relative` itself.
+/// `relative` (a path and query) as an absolute URL of the server the request came to, as
+/// [`ProxyPolicy::base_url`] gives it; `relative` itself when there is no valid base.
 pub fn absolute_url(req: &HttpRequest, relative: &str) -> String {
-    let info = req.connection_info();
-    url::Url::parse(&format!("{}://{}", info.scheme(), info.host()))
-        .and_then(|base| base.join(relative))
-        .map_or_else(|_| relative.to_owned(), |absolute| absolute.to_string())
+    let policy = req.app_data::<web::Data<ProxyPolicy>>();
+    let default = ProxyPolicy::default();
+    let policy = policy.map_or(&default, |p| p.get_ref());
+    policy
+        .base_url(req)
+        .and_then(|base| base.join(relative).ok())
+        .map_or_else(|| relative.to_owned(), |absolute| absolute.to_string())
 }

@@ -10,7 +10,7 @@ use super::error::IngestError;
 use super::input::{ArticleInput, AuthorInput, EntityInput, from_value};
 use super::linking::{Gazetteer, SharedGazetteer};
 use crate::store::article_sql::{ArticleSummaryRow, attach_labels};
-use crate::store::article_write::{self, ArticleDraft, Mentions, Upserted};
+use crate::store::article_write::{self, ArticleDraft, Identity, Mentions, Upserted};
 use crate::store::articles::{self as stored, ArticleRef, ArticleRow};
 use crate::store::{ArticleId, TopicId, is_unavailable, topics};
 use crate::text::media_topic_code;
@@ -82,7 +82,10 @@ async fn upsert_one(
         .validate(topics, false)
         .map_err(IngestError::Invalid)?;
     let mentions = link(gazetteer, &mut draft);
-    Ok(article_write::upsert_article(conn, &draft, &mentions).await?)
+    match article_write::upsert_article(conn, &draft, &mentions).await {
+        Ok(upserted) => Ok(upserted),
+        Err(e) => Err(in_api_terms(conn, e, &draft, None).await),
+    }
 }
 
 /// Replaces the article `reference` names with `input` (`PUT`). With `expected_version`, only
@@ -167,10 +170,40 @@ async fn write_replacement(
     still_at(row, key, expected_version)?;
     let gazetteer = gazetteer.get(conn).await?;
     let mentions = link(&gazetteer, &mut draft);
-    article_write::replace_article_by_id(conn, id, &draft, &mentions)
-        .await?
-        .ok_or_else(|| IngestError::NotFound(key.to_owned()))?;
-    Ok(id)
+    // Its own transaction is a savepoint here, so the lookup after a conflict still runs.
+    match article_write::replace_article_by_id(conn, id, &draft, &mentions).await {
+        Ok(Some(_)) => Ok(id),
+        Ok(None) => Err(IngestError::NotFound(key.to_owned())),
+        Err(e) => Err(in_api_terms(conn, e, &draft, Some(id)).await),
+    }
+}
+
+/// A write's error, with a broken unique index said in the API's terms: which identity of the
+/// draft which other article has, never the index's name.
+async fn in_api_terms(
+    conn: &mut AsyncPgConnection,
+    err: diesel::result::Error,
+    draft: &ArticleDraft,
+    except: Option<ArticleId>,
+) -> IngestError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    if !matches!(
+        err,
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    ) {
+        return err.into();
+    }
+    match article_write::identity_owner(conn, draft, except).await {
+        Ok(Some((identity, owner))) => {
+            let verb = match identity {
+                Identity::Url => "belongs",
+                Identity::SourceAndExternalId => "belong",
+            };
+            IngestError::Conflict(format!("{identity} already {verb} to article {}", owner.0))
+        }
+        Ok(None) => err.into(),
+        Err(lookup) => lookup.into(),
+    }
 }
 
 /// Withdraws an article: it leaves every list, and reading it answers 410. With

@@ -20,6 +20,9 @@ pub enum IngestError {
     /// The article changed since the version the client based its write on.
     #[error("article `{0}` changed since the version this write is based on; read it again")]
     Stale(String),
+    /// Another article already has the draft's `url`, or its `source` and `external_id`.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }

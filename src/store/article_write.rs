@@ -150,6 +150,65 @@ pub async fn upsert_article(
     }
 }
 
+/// An identity of an article that no two articles share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    Url,
+    SourceAndExternalId,
+}
+
+impl std::fmt::Display for Identity {
+    /// The identity in the API's field names.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Url => "`url`",
+            Self::SourceAndExternalId => "`source` and `external_id`",
+        })
+    }
+}
+
+/// Which other article already holds one of the draft's identities: what a write that broke a
+/// unique index tripped over. `except` is the article being written when it is known (a
+/// replacement); an upsert, which finds its article by one identity, asks about the other.
+pub async fn identity_owner(
+    conn: &mut AsyncPgConnection,
+    draft: &ArticleDraft,
+    except: Option<ArticleId>,
+) -> QueryResult<Option<(Identity, ArticleId)>> {
+    let except = except.map_or(0, |id| id.0);
+    let keyed_by_source = draft.source.is_some() && draft.external_id.is_some();
+    if let Some(url) = &draft.url
+        && (except != 0 || keyed_by_source)
+    {
+        let owner: Option<i64> = articles::table
+            .filter(articles::url.eq(url))
+            .filter(articles::id.ne(except))
+            .select(articles::id)
+            .first(conn)
+            .await
+            .optional()?;
+        if let Some(owner) = owner {
+            return Ok(Some((Identity::Url, ArticleId(owner))));
+        }
+    }
+    if let (Some(source), Some(external_id)) = (&draft.source, &draft.external_id)
+        && (except != 0 || !keyed_by_source)
+    {
+        let owner: Option<i64> = articles::table
+            .filter(articles::source.eq(source))
+            .filter(articles::external_id.eq(external_id))
+            .filter(articles::id.ne(except))
+            .select(articles::id)
+            .first(conn)
+            .await
+            .optional()?;
+        if let Some(owner) = owner {
+            return Ok(Some((Identity::SourceAndExternalId, ArticleId(owner))));
+        }
+    }
+    Ok(None)
+}
+
 async fn upsert_once(
     conn: &mut AsyncPgConnection,
     draft: &ArticleDraft,

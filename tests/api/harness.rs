@@ -241,6 +241,11 @@ impl TestApp {
         call_app(self.pool.clone(), request).await
     }
 
+    /// A request to a server with these HTTP settings.
+    pub async fn call_with(&self, http: startup::HttpSettings, request: TestRequest) -> Response {
+        call_app_with(self.pool.clone(), http, request).await
+    }
+
     /// Runs SQL on this test's database.
     pub async fn sql(&self, sql: &str) {
         use diesel_async::RunQueryDsl;
@@ -266,6 +271,19 @@ impl TestApp {
 
 /// Sends one request through the real app (every route, extractor and error handler).
 pub async fn call_app(pool: DbPool, request: TestRequest) -> Response {
+    let http = startup::HttpSettings {
+        cors_origins: vec!["https://newsroom.example.com".to_owned()],
+        ..Default::default()
+    };
+    call_app_with(pool, http, request).await
+}
+
+/// [`call_app`] with the server's HTTP settings chosen by the test.
+pub async fn call_app_with(
+    pool: DbPool,
+    http: startup::HttpSettings,
+    request: TestRequest,
+) -> Response {
     let spec = web::Data::new(SpecJson(
         SPEC.get_or_init(dateline::openapi::spec_json)
             .clone()
@@ -274,10 +292,6 @@ pub async fn call_app(pool: DbPool, request: TestRequest) -> Response {
     let gazetteer = web::Data::new(dateline::ingest::linking::SharedGazetteer::default());
     // Off here: the cache is tested against real server processes (tests/api/cache.rs).
     let cache = web::Data::new(dateline::api::cache::ResponseCache::new(0));
-    let http = startup::HttpSettings {
-        cors_origins: vec!["https://newsroom.example.com".to_owned()],
-        ..Default::default()
-    };
     let app = test::init_service(startup::app(pool, spec, gazetteer, cache, http)).await;
     let response = test::call_service(&app, request.to_request()).await;
     let status = response.status();

@@ -12,6 +12,7 @@ mod facets;
 mod feeds;
 mod fields;
 mod formats;
+mod hardening;
 mod harness;
 mod health;
 mod http;
