@@ -20,7 +20,7 @@ pub enum Command {
         #[command(flatten)]
         db: DatabaseSettings,
         #[command(flatten)]
-        server: ServerSettings,
+        server: Box<ServerSettings>,
         /// Load the demo data set before serving (idempotent).
         #[arg(long)]
         demo: bool,

@@ -66,6 +66,27 @@ pub struct ServerSettings {
     #[arg(long, env = "DATELINE_ITEM_MAX_AGE", default_value_t = 60)]
     pub item_max_age: u32,
 
+    /// Seconds a client has to send a request's head (line and headers); then 408.
+    #[arg(long, env = "DATELINE_HEADER_TIMEOUT", default_value_t = 5)]
+    pub header_timeout: u64,
+
+    /// Seconds a request body may stall (no bytes arriving); then 408 and the connection closes.
+    #[arg(long, env = "DATELINE_BODY_TIMEOUT", default_value_t = 5)]
+    pub body_timeout: u64,
+
+    /// Seconds from a request's head to its answer, database included; then 503 with
+    /// Retry-After. The database's statement timeout is 10 s.
+    #[arg(long, env = "DATELINE_REQUEST_TIMEOUT", default_value_t = 12)]
+    pub request_timeout: u64,
+
+    /// Seconds an idle keep-alive connection stays open.
+    #[arg(long, env = "DATELINE_KEEP_ALIVE", default_value_t = 5)]
+    pub keep_alive: u64,
+
+    /// Seconds a stopping server waits for requests in flight (SIGTERM, SIGINT).
+    #[arg(long, env = "DATELINE_SHUTDOWN_TIMEOUT", default_value_t = 15)]
+    pub shutdown_timeout: u64,
+
     /// Reverse proxies whose Forwarded and X-Forwarded-* headers are believed, as addresses or
     /// networks, comma-separated (e.g. 10.0.0.0/8,::1) [default: none].
     #[arg(long, env = "DATELINE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]

@@ -7,6 +7,11 @@ use dateline::startup::{Application, Database};
 use dateline::store::keys as api_keys;
 use dateline::{db, openapi};
 
+/// mimalloc gives memory back to the system after a burst (a flood of stalled connections, a
+/// large batch); glibc's allocator kept it (docs/reliability.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     dateline::startup::init_logging();
     let result = match Cli::parse().command {

@@ -1,6 +1,7 @@
 //! Building and running the server; shared by the binary and the tests.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Compress, ErrorHandlers, Logger, from_fn};
@@ -12,6 +13,7 @@ use crate::api::docs::SpecJson;
 use crate::api::error::{ApiError, problem_for_bare_errors, unknown_route};
 use crate::api::hardening;
 use crate::api::http::{self, CachePolicy};
+use crate::api::limits::{self, Limits};
 use crate::api::proxies::ProxyPolicy;
 use crate::config::{DatabaseSettings, ServerSettings};
 use crate::db::{self, DbPool};
@@ -87,6 +89,7 @@ pub fn app(
         .app_data(cache)
         .app_data(web::Data::new(http.cache_policy))
         .app_data(web::Data::new(http.proxies.clone()))
+        .app_data(web::Data::new(http.limits))
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
             ApiError::BadRequest(format!("malformed query string: {e}")).into()
@@ -105,11 +108,12 @@ pub fn app(
             SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")),
         )
         .default_service(web::to(unknown_route))
-        // From the inside out: the protocol (parameters, HEAD, OPTIONS, validators, 304s), the
+        // From the inside out: the time limits (body and answer), the protocol (parameters, HEAD, OPTIONS, validators, 304s), the
         // response cache's invalidation, compression and the tags of compressed variants, CORS
         // (also on errors, so pages can read them), problem documents for whatever actix or a
         // middleware answered bare, the request id and the security headers, the access log
         // (its request line without secrets).
+        .wrap(from_fn(limits::bound))
         .wrap(from_fn(http::protocol))
         .wrap(from_fn(cache::invalidate_after_writes))
         .wrap(Compress::default())
@@ -147,6 +151,8 @@ pub struct HttpSettings {
     pub cache_policy: CachePolicy,
     /// Whose forwarding headers count, and the URL links start with.
     pub proxies: ProxyPolicy,
+    /// How long a body may stall and a request may take.
+    pub limits: Limits,
 }
 
 impl From<&ServerSettings> for HttpSettings {
@@ -160,6 +166,10 @@ impl From<&ServerSettings> for HttpSettings {
             proxies: ProxyPolicy {
                 trusted: settings.trusted_proxies.clone(),
                 public_url: settings.public_url.clone(),
+            },
+            limits: Limits {
+                body_idle: Duration::from_secs(settings.body_timeout),
+                request: Duration::from_secs(settings.request_timeout),
             },
         }
     }
@@ -200,6 +210,9 @@ impl Application {
         // A response whose headers and body leave in two writes (the compressed ones) must not
         // wait for the client's delayed ACK: without this, each stalled for 40 ms (Nagle).
         .tcp_nodelay(true)
+        .client_request_timeout(Duration::from_secs(settings.header_timeout))
+        .keep_alive(Duration::from_secs(settings.keep_alive))
+        .shutdown_timeout(settings.shutdown_timeout)
         .listen(listener)?;
         if let Some(workers) = settings.workers {
             server = server.workers(workers);

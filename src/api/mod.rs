@@ -24,6 +24,7 @@ pub mod hardening;
 pub mod health;
 pub mod http;
 pub mod jsonld;
+pub mod limits;
 pub mod negotiation;
 pub mod ninjs;
 pub mod pagination;

@@ -26,6 +26,11 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub async fn start(app: &TestApp) -> Self {
+        Self::start_with(app, &[]).await
+    }
+
+    /// A server with `args` added to the defaults.
+    pub async fn start_with(app: &TestApp, args: &[&str]) -> Self {
         let mut child = Command::new(BIN)
             .args([
                 "serve",
@@ -36,6 +41,7 @@ impl ServerProcess {
                 "--workers",
                 "2",
             ])
+            .args(args)
             .env("DATABASE_URL", &app.db_url)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())

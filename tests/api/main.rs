@@ -19,6 +19,7 @@ mod http;
 mod import;
 mod ingest;
 mod layers;
+mod limits;
 mod media;
 mod openapi;
 mod related;

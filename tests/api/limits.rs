@@ -1,0 +1,103 @@
+//! Time limits, against a real server process: a body that stops arriving is answered 408 and
+//! its connection closed (with or without a key), and an answer the database holds up past the
+//! request timeout is a 503 problem with `Retry-After`, after which the server serves on.
+
+use std::time::{Duration, Instant};
+
+use dateline::vocab::Scope;
+use diesel_async::SimpleAsyncConnection;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::cache::ServerProcess;
+use crate::harness::TestApp;
+use crate::writes::key;
+
+/// Sends the head of a chunked POST and one byte of its body, then nothing; reads until the
+/// server closes. The answer's text, and how long the server took to close.
+async fn stall(address: &str, key: Option<&str>) -> (String, Duration) {
+    let mut stream = TcpStream::connect(address).await.expect("connect");
+    let auth = key.map_or(String::new(), |k| format!("Authorization: Bearer {k}\r\n"));
+    let head = format!(
+        "POST /v1/articles HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n\
+         Transfer-Encoding: chunked\r\n{auth}\r\n1\r\n{{\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("send");
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+        .await
+        .expect("the server closes the connection within 10 s")
+        .expect("read");
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[actix_web::test]
+async fn stalled_bodies_are_answered_and_their_connections_closed() {
+    let app = TestApp::with_demo().await;
+    let writer = key(&app, &[Scope::Write]).await;
+    let server = ServerProcess::start_with(&app, &["--body-timeout", "1"]).await;
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let stalls = (0..40).map(|n| {
+        let (address, writer) = (address.clone(), writer.clone());
+        async move { stall(&address, (n % 2 == 1).then_some(writer.as_str())).await }
+    });
+    let answers = futures_util::future::join_all(stalls).await;
+    for (n, (answer, took)) in answers.iter().enumerate() {
+        let expected = if n % 2 == 1 {
+            "HTTP/1.1 408 Request Timeout"
+        } else {
+            "HTTP/1.1 401 Unauthorized"
+        };
+        assert!(answer.starts_with(expected), "{n}: {answer}");
+        assert!(
+            answer.contains("content-type: application/problem+json"),
+            "{n}: {answer}"
+        );
+        assert!(*took < Duration::from_secs(5), "{n}: closed after {took:?}");
+    }
+    // The server serves on.
+    let (page, _) = server.get("/v1/articles?limit=1").await;
+    assert_eq!(page["data"].as_array().map(Vec::len), Some(1));
+}
+
+#[actix_web::test]
+async fn an_answer_held_up_past_the_request_timeout_is_a_503() {
+    let app = TestApp::with_demo().await;
+    let writer = key(&app, &[Scope::Write]).await;
+    let server = ServerProcess::start_with(&app, &["--request-timeout", "1"]).await;
+    // Another transaction holds the article's row, so its replacement waits on the lock.
+    let mut holder = app.pool.get().await.expect("connection");
+    holder
+        .batch_execute(
+            "BEGIN; SELECT 1 FROM articles \
+             WHERE slug = 'us-formally-rejects-russias-top-security-demands' FOR UPDATE",
+        )
+        .await
+        .expect("lock");
+    let client = awc::Client::default();
+    let started = Instant::now();
+    let mut response = client
+        .patch(format!(
+            "{}/v1/articles/us-formally-rejects-russias-top-security-demands",
+            server.base
+        ))
+        .insert_header(("authorization", format!("Bearer {writer}")))
+        .insert_header(("content-type", "application/merge-patch+json"))
+        .send_body(r#"{"headline": "Held up"}"#)
+        .await
+        .expect("an answer");
+    let took = started.elapsed();
+    assert_eq!(response.status().as_u16(), 503);
+    assert!(took < Duration::from_secs(3), "answered after {took:?}");
+    assert!(response.headers().contains_key("retry-after"));
+    let problem: Value = response.json().await.expect("a problem document");
+    assert_eq!(problem["status"], 503);
+    holder.batch_execute("ROLLBACK").await.expect("unlock");
+    let (page, _) = server.get("/v1/articles?limit=1").await;
+    assert_eq!(page["data"].as_array().map(Vec::len), Some(1));
+}
