@@ -87,6 +87,33 @@ pub struct ServerSettings {
     #[arg(long, env = "DATELINE_SHUTDOWN_TIMEOUT", default_value_t = 15)]
     pub shutdown_timeout: u64,
 
+    /// Requests a second each client address may make (0: no limit); loopback is exempt unless
+    /// --rate-limit-loopback.
+    #[arg(long, env = "DATELINE_RATE_LIMIT", default_value_t = 50)]
+    pub rate_limit: u32,
+
+    /// How many requests a client may make at once before --rate-limit paces it.
+    #[arg(long, env = "DATELINE_RATE_BURST", default_value_t = 200)]
+    pub rate_burst: u32,
+
+    /// Searches, facets and related lists a second each client address may make (0: no limit).
+    #[arg(long, env = "DATELINE_EXPENSIVE_RATE_LIMIT", default_value_t = 5)]
+    pub expensive_rate_limit: u32,
+
+    /// How many expensive requests a client may make at once before they are paced.
+    #[arg(long, env = "DATELINE_EXPENSIVE_BURST", default_value_t = 20)]
+    pub expensive_burst: u32,
+
+    /// Expensive requests running at once, all clients together; the next get 503
+    /// [default: half the pool].
+    #[arg(long, env = "DATELINE_EXPENSIVE_CONCURRENCY")]
+    pub expensive_concurrency: Option<usize>,
+
+    /// Apply the rate limits to loopback clients too (they are exempt by default: benchmarks,
+    /// local tools).
+    #[arg(long, env = "DATELINE_RATE_LIMIT_LOOPBACK")]
+    pub rate_limit_loopback: bool,
+
     /// Reverse proxies whose Forwarded and X-Forwarded-* headers are believed, as addresses or
     /// networks, comma-separated (e.g. 10.0.0.0/8,::1) [default: none].
     #[arg(long, env = "DATELINE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]

@@ -1,6 +1,7 @@
 //! Building and running the server; shared by the binary and the tests.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -15,6 +16,7 @@ use crate::api::hardening;
 use crate::api::http::{self, CachePolicy};
 use crate::api::limits::{self, Limits};
 use crate::api::proxies::ProxyPolicy;
+use crate::api::rate_limit::{self, Budget, RateLimitSettings, RateLimits};
 use crate::config::{DatabaseSettings, ServerSettings};
 use crate::db::{self, DbPool};
 use crate::ingest::linking::SharedGazetteer;
@@ -90,6 +92,7 @@ pub fn app(
         .app_data(web::Data::new(http.cache_policy))
         .app_data(web::Data::new(http.proxies.clone()))
         .app_data(web::Data::new(http.limits))
+        .app_data(web::Data::new(http.rate_limits.clone()))
         .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
             ApiError::BadRequest(format!("malformed query string: {e}")).into()
@@ -108,16 +111,18 @@ pub fn app(
             SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")),
         )
         .default_service(web::to(unknown_route))
-        // From the inside out: the time limits (body and answer), the protocol (parameters, HEAD, OPTIONS, validators, 304s), the
-        // response cache's invalidation, compression and the tags of compressed variants, CORS
-        // (also on errors, so pages can read them), problem documents for whatever actix or a
-        // middleware answered bare, the request id and the security headers, the access log
-        // (its request line without secrets).
+        // From the inside out: the time limits (body and answer), the protocol (parameters,
+        // HEAD, OPTIONS, validators, 304s), the response cache's invalidation, compression and
+        // the tags of compressed variants, the per-client rate limits, CORS (also on errors, so
+        // pages can read them), problem documents for whatever actix or a middleware answered
+        // bare, the request id and the security headers, the access log (its request line
+        // without secrets).
         .wrap(from_fn(limits::bound))
         .wrap(from_fn(http::protocol))
         .wrap(from_fn(cache::invalidate_after_writes))
         .wrap(Compress::default())
         .wrap(from_fn(http::tag_encoded_variants))
+        .wrap(from_fn(rate_limit::limit))
         .wrap(http::cors(&http.cors_origins))
         .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
         .wrap(from_fn(hardening::harden))
@@ -153,6 +158,8 @@ pub struct HttpSettings {
     pub proxies: ProxyPolicy,
     /// How long a body may stall and a request may take.
     pub limits: Limits,
+    /// The per-client budgets; none when `None`.
+    pub rate_limits: Option<Arc<RateLimits>>,
 }
 
 impl From<&ServerSettings> for HttpSettings {
@@ -171,6 +178,20 @@ impl From<&ServerSettings> for HttpSettings {
                 body_idle: Duration::from_secs(settings.body_timeout),
                 request: Duration::from_secs(settings.request_timeout),
             },
+            rate_limits: Some(RateLimits::new(RateLimitSettings {
+                every: Budget {
+                    per_second: settings.rate_limit,
+                    burst: settings.rate_burst,
+                },
+                expensive: Budget {
+                    per_second: settings.expensive_rate_limit,
+                    burst: settings.expensive_burst,
+                },
+                expensive_concurrency: settings
+                    .expensive_concurrency
+                    .unwrap_or(settings.pool_size / 2),
+                limit_loopback: settings.rate_limit_loopback,
+            })),
         }
     }
 }

@@ -3,7 +3,7 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -62,6 +62,17 @@ pub enum ApiError {
     NotAcceptable(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The client's rate budget is spent: retry after `retry_after` seconds; `policy` is the
+    /// `RateLimit-Policy` of the budgets that applied.
+    #[error("{detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after: u64,
+        policy: String,
+    },
+    /// Too many expensive requests are running: transient, the client may retry in a second.
+    #[error("{0}")]
+    Overloaded(String),
     /// Pool timeout or database down: transient, the client may retry.
     #[error("database unavailable")]
     Unavailable(String),
@@ -147,7 +158,8 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Overloaded(_) | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -155,8 +167,25 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let mut response = self.problem().into_response();
         let headers = response.headers_mut();
-        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        match self {
+            Self::Unavailable(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+            }
+            Self::Overloaded(_) => {
+                let wait = super::rate_limit::OVERLOADED_RETRY.as_secs();
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(wait));
+            }
+            Self::TooManyRequests {
+                retry_after,
+                policy,
+                ..
+            } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+                if let Ok(policy) = HeaderValue::from_str(policy) {
+                    headers.insert(HeaderName::from_static("ratelimit-policy"), policy);
+                }
+            }
+            _ => {}
         }
         match self {
             Self::MethodNotAllowed(_, allow) => {
@@ -325,6 +354,10 @@ macro_rules! problem_responses {
                     content_type = "application/problem+json")]
                 $variant(Problem),
             )*
+            #[response(status = 429,
+                description = "This client's rate budget is spent; retry after `Retry-After` seconds (`RateLimit-Policy` says the budgets)",
+                content_type = "application/problem+json")]
+            TooManyRequests(Problem),
             #[response(status = 500, description = "An unexpected error",
                 content_type = "application/problem+json")]
             Internal(Problem),
@@ -344,8 +377,12 @@ macro_rules! problem_responses {
                     content_type = "application/problem+json" $(, headers $headers)?)]
                 $variant(Problem),
             )*
+            #[response(status = 429,
+                description = "This client's rate budget is spent; retry after `Retry-After` seconds (`RateLimit-Policy` says the budgets)",
+                content_type = "application/problem+json")]
+            TooManyRequests(Problem),
             #[response(status = 503,
-                description = "The database is unavailable; retry after `Retry-After` seconds",
+                description = "The database is unavailable or too slow, or too many searches run at once; retry after `Retry-After` seconds",
                 content_type = "application/problem+json")]
             Unavailable(Problem),
             #[response(status = 500, description = "An unexpected error",

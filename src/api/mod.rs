@@ -30,6 +30,7 @@ pub mod ninjs;
 pub mod pagination;
 pub mod params;
 pub mod proxies;
+pub mod rate_limit;
 pub mod related;
 pub mod topics;
 

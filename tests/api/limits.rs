@@ -101,3 +101,77 @@ async fn an_answer_held_up_past_the_request_timeout_is_a_503() {
     let (page, _) = server.get("/v1/articles?limit=1").await;
     assert_eq!(page["data"].as_array().map(Vec::len), Some(1));
 }
+
+#[actix_web::test]
+async fn each_client_has_a_budget_and_expensive_requests_a_smaller_one() {
+    use dateline::api::rate_limit::{Budget, RateLimitSettings, RateLimits};
+    use dateline::startup::HttpSettings;
+    let app = TestApp::with_demo().await;
+    let http = HttpSettings {
+        rate_limits: Some(RateLimits::new(RateLimitSettings {
+            every: Budget {
+                per_second: 1,
+                burst: 3,
+            },
+            expensive: Budget {
+                per_second: 1,
+                burst: 1,
+            },
+            expensive_concurrency: 2,
+            limit_loopback: false,
+        })),
+        ..Default::default()
+    };
+    let from = |peer: &str, uri: &str| {
+        actix_web::test::TestRequest::get()
+            .uri(uri)
+            .peer_addr(peer.parse().unwrap())
+    };
+    const CLIENT: &str = "203.0.113.7:4000";
+    let search = app
+        .call_with(http.clone(), from(CLIENT, "/v1/articles?q=Blinken"))
+        .await;
+    assert_eq!(search.status, 200);
+    assert_eq!(
+        search.header("ratelimit-policy"),
+        Some("\"every\";q=3;w=3, \"expensive\";q=1;w=1")
+    );
+    assert_eq!(
+        search.header("ratelimit"),
+        Some("\"every\";r=2;t=1, \"expensive\";r=0;t=1")
+    );
+    // The second search in the same second is refused; a cheap read is not.
+    let refused = app
+        .call_with(http.clone(), from(CLIENT, "/v1/articles?q=NATO"))
+        .await;
+    let problem = refused.problem(429);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("expensive"),
+        "{problem}"
+    );
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    assert!(refused.header("ratelimit-policy").is_some());
+    let cheap = app
+        .call_with(http.clone(), from(CLIENT, "/v1/articles?limit=1"))
+        .await;
+    assert_eq!(cheap.status, 200);
+    assert_eq!(cheap.header("ratelimit"), Some("\"every\";r=0;t=3"));
+    app.call_with(http.clone(), from(CLIENT, "/v1/topics"))
+        .await
+        .problem(429);
+    // Another client, and loopback, have budgets of their own (loopback: none at all).
+    let other = app
+        .call_with(
+            http.clone(),
+            from("203.0.113.8:4000", "/v1/articles?q=NATO"),
+        )
+        .await;
+    assert_eq!(other.status, 200);
+    for _ in 0..5 {
+        let local = app
+            .call_with(http.clone(), from("127.0.0.1:4000", "/v1/articles?q=NATO"))
+            .await;
+        assert_eq!(local.status, 200);
+        assert!(local.header("ratelimit").is_none());
+    }
+}
