@@ -3,7 +3,7 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -182,12 +182,9 @@ impl ResponseError for ApiError {
             } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
                 if let Ok(policy) = HeaderValue::from_str(policy) {
-                    headers.insert(HeaderName::from_static("ratelimit-policy"), policy);
+                    headers.insert(super::rate_limit::RATELIMIT_POLICY.clone(), policy);
                 }
             }
-            _ => {}
-        }
-        match self {
             Self::MethodNotAllowed(_, allow) => {
                 if let Ok(allow) = HeaderValue::from_str(allow) {
                     headers.insert(header::ALLOW, allow);

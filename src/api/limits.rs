@@ -53,8 +53,11 @@ pub async fn bound(
         .map_or_else(Limits::default, |limits| *limits.get_ref());
     let has_body = req.headers().contains_key(header::CONTENT_LENGTH)
         || req.headers().contains_key(header::TRANSFER_ENCODING);
-    let unread = Rc::new(RefCell::new(req.take_payload()));
-    req.set_payload(stalling_ends(unread.clone(), limits.body_idle));
+    // A request without a body (most of them: every read) has nothing to time out or hold.
+    let unread = has_body.then(|| Rc::new(RefCell::new(req.take_payload())));
+    if let Some(unread) = &unread {
+        req.set_payload(stalling_ends(unread.clone(), limits.body_idle));
+    }
     let response = match tokio::time::timeout(limits.request, next.call(req)).await {
         Ok(response) => response?,
         Err(_) => {
@@ -65,9 +68,9 @@ pub async fn bound(
             .into());
         }
     };
-    if !has_body {
+    let Some(unread) = unread else {
         return Ok(response.map_into_left_body());
-    }
+    };
     let stalled = response.response().error().is_some_and(is_stalled_body);
     let response = if stalled {
         // The client stopped sending: nothing more is read on this connection.

@@ -2,7 +2,7 @@
 //! made and checked by the query layer (`queries::cursor`).
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use bytes::Bytes;
 use serde::Serialize;
 
@@ -80,10 +80,7 @@ pub fn next_url(req: &HttpRequest, cursor: &str) -> String {
 /// `relative` (a path and query) as an absolute URL of the server the request came to, as
 /// [`ProxyPolicy::base_url`] gives it; `relative` itself when there is no valid base.
 pub fn absolute_url(req: &HttpRequest, relative: &str) -> String {
-    let policy = req.app_data::<web::Data<ProxyPolicy>>();
-    let default = ProxyPolicy::default();
-    let policy = policy.map_or(&default, |p| p.get_ref());
-    policy
+    ProxyPolicy::of(req)
         .base_url(req)
         .and_then(|base| base.join(relative).ok())
         .map_or_else(|| relative.to_owned(), |absolute| absolute.to_string())

@@ -5,9 +5,10 @@
 //! `https`.
 
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
-use actix_web::HttpRequest;
 use actix_web::http::header;
+use actix_web::{HttpRequest, web};
 use ipnet::IpNet;
 use url::Url;
 
@@ -20,7 +21,16 @@ pub struct ProxyPolicy {
     pub public_url: Option<Url>,
 }
 
+/// The policy of a server started without one (the tests' apps): trust nobody.
+static TRUST_NOBODY: LazyLock<ProxyPolicy> = LazyLock::new(ProxyPolicy::default);
+
 impl ProxyPolicy {
+    /// The policy of the server `req` came to.
+    pub fn of(req: &HttpRequest) -> &ProxyPolicy {
+        req.app_data::<web::Data<ProxyPolicy>>()
+            .map_or(&TRUST_NOBODY, |policy| policy.get_ref())
+    }
+
     /// Whether the peer of `req` is a configured proxy.
     fn trusts_peer_of(&self, req: &HttpRequest) -> bool {
         req.peer_addr()

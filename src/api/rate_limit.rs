@@ -28,7 +28,8 @@ use tokio::sync::Semaphore;
 use super::error::ApiError;
 use super::proxies::ProxyPolicy;
 
-static RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+/// The header of a budget's quota and window, on answers and on refusals.
+pub static RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
 static RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 
 /// How often the buckets of clients that have gone quiet are dropped: every this many requests.
@@ -164,11 +165,7 @@ pub async fn limit(
     let Some(limits) = limits else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let default_policy = ProxyPolicy::default();
-    let client = req
-        .app_data::<web::Data<ProxyPolicy>>()
-        .map_or(&default_policy, |p| p.get_ref())
-        .client_ip(req.request());
+    let client = ProxyPolicy::of(req.request()).client_ip(req.request());
     let Some(client) = client.filter(|ip| limits.limit_loopback || !ip.is_loopback()) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };

@@ -195,11 +195,11 @@ async fn in_api_terms(
     }
     match article_write::identity_owner(conn, draft, except).await {
         Ok(Some((identity, owner))) => {
-            let verb = match identity {
-                Identity::Url => "belongs",
-                Identity::SourceAndExternalId => "belong",
+            let held = match identity {
+                Identity::Url => "`url` already belongs",
+                Identity::SourceAndExternalId => "`source` and `external_id` already belong",
             };
-            IngestError::Conflict(format!("{identity} already {verb} to article {}", owner.0))
+            IngestError::Conflict(format!("{held} to article {}", owner.0))
         }
         Ok(None) => err.into(),
         Err(lookup) => lookup.into(),

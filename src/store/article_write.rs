@@ -157,16 +157,6 @@ pub enum Identity {
     SourceAndExternalId,
 }
 
-impl std::fmt::Display for Identity {
-    /// The identity in the API's field names.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Url => "`url`",
-            Self::SourceAndExternalId => "`source` and `external_id`",
-        })
-    }
-}
-
 /// Which other article already holds one of the draft's identities: what a write that broke a
 /// unique index tripped over. `except` is the article being written when it is known (a
 /// replacement); an upsert, which finds its article by one identity, asks about the other.
@@ -175,15 +165,17 @@ pub async fn identity_owner(
     draft: &ArticleDraft,
     except: Option<ArticleId>,
 ) -> QueryResult<Option<(Identity, ArticleId)>> {
-    let except = except.map_or(0, |id| id.0);
-    let keyed_by_source = draft.source.is_some() && draft.external_id.is_some();
-    if let Some(url) = &draft.url
-        && (except != 0 || keyed_by_source)
-    {
-        let owner: Option<i64> = articles::table
-            .filter(articles::url.eq(url))
-            .filter(articles::id.ne(except))
+    let replacing = except.is_some();
+    let others = || {
+        articles::table
+            .filter(articles::id.ne(except.map_or(0, |id| id.0)))
             .select(articles::id)
+            .into_boxed()
+    };
+    let keyed_by_source = draft.source.is_some() && draft.external_id.is_some();
+    if let Some(url) = draft.url.as_ref().filter(|_| replacing || keyed_by_source) {
+        let owner: Option<i64> = others()
+            .filter(articles::url.eq(url))
             .first(conn)
             .await
             .optional()?;
@@ -192,13 +184,11 @@ pub async fn identity_owner(
         }
     }
     if let (Some(source), Some(external_id)) = (&draft.source, &draft.external_id)
-        && (except != 0 || !keyed_by_source)
+        && (replacing || !keyed_by_source)
     {
-        let owner: Option<i64> = articles::table
+        let owner: Option<i64> = others()
             .filter(articles::source.eq(source))
             .filter(articles::external_id.eq(external_id))
-            .filter(articles::id.ne(except))
-            .select(articles::id)
             .first(conn)
             .await
             .optional()?;
