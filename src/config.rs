@@ -44,7 +44,13 @@ pub struct ServerSettings {
     #[arg(long, env = "DATELINE_WORKERS")]
     pub workers: Option<usize>,
 
-    /// Database connections in the pool, shared by all workers.
+    /// A read replica of the database (a hot standby), e.g. postgres://user@replica/dateline:
+    /// reads go there, except those of clients that send a key and those the response cache
+    /// keeps; writes stay on the primary (docs/deployment.md).
+    #[arg(long, env = "DATABASE_REPLICA_URL")]
+    pub database_replica_url: Option<String>,
+
+    /// Database connections in the pool, shared by all workers (and as many to the replica).
     #[arg(long, env = "DATELINE_POOL_SIZE", default_value_t = 8)]
     pub pool_size: usize,
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use diesel::Connection;
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
@@ -17,6 +17,102 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 pub type DbPool = Pool<AsyncPgConnection>;
 pub type DbConn = Object<AsyncPgConnection>;
+
+/// A server's databases: the primary, which takes every write, and a read replica when one is
+/// configured (`DATABASE_REPLICA_URL`, docs/deployment.md).
+#[derive(Clone)]
+pub struct Databases {
+    pub primary: DbPool,
+    pub replica: Option<DbPool>,
+}
+
+impl Databases {
+    pub fn primary_only(primary: DbPool) -> Self {
+        Self {
+            primary,
+            replica: None,
+        }
+    }
+
+    /// Where a request's reads go: the replica, when there is one and the reader may see the
+    /// database as it was a moment ago; the primary for a reader that must see every write
+    /// acknowledged so far (a writer reading its own writes, a cache filling itself).
+    pub fn reads(&self, must_see_every_write: bool) -> Reads {
+        match &self.replica {
+            Some(replica) if !must_see_every_write => Reads(replica.clone()),
+            _ => Reads(self.primary.clone()),
+        }
+    }
+
+    /// The primary, and the replica when there is one.
+    pub fn each(&self) -> impl Iterator<Item = Reads> + use<> {
+        std::iter::once(self.primary.clone())
+            .chain(self.replica.clone())
+            .map(Reads)
+    }
+}
+
+/// A pool to read from. A read is safe to run twice, so one whose connection was lost (a
+/// restarted database, a killed backend, a failover) is run once more on a new connection rather
+/// than answered 503.
+#[derive(Clone)]
+pub struct Reads(DbPool);
+
+impl Reads {
+    pub async fn run<T, E>(
+        &self,
+        mut read: impl AsyncFnMut(&mut AsyncPgConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<PoolError> + ConnectionLoss,
+    {
+        let mut conn = self.0.get().await?;
+        match read(&mut conn).await {
+            Err(e) if e.connection_lost() => {
+                drop(conn);
+                // A database that went away took every connection with it: the idle ones are
+                // dropped too, so that the second try gets a new connection, not another dead one.
+                self.0.retain(|_, _| false);
+                log::warn!("retrying a read whose database connection was lost");
+                let mut conn = self.0.get().await?;
+                read(&mut conn).await
+            }
+            done => done,
+        }
+    }
+}
+
+/// Errors that can tell when their cause was a lost database connection.
+pub trait ConnectionLoss {
+    fn connection_lost(&self) -> bool;
+}
+
+/// The server's messages for a connection it ends (SQLSTATE 57P01, 57P02, 57P05, 40001 on a
+/// standby): diesel keeps the message but not the code.
+const CONNECTION_ENDED: [&str; 4] = [
+    "terminating connection due to",
+    "terminating connection because of crash",
+    "canceling statement due to conflict with recovery",
+    "the database system is",
+];
+
+impl ConnectionLoss for diesel::result::Error {
+    fn connection_lost(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            // `UnableToSendCommand` is what diesel-async gives for an error without a SQLSTATE:
+            // the socket closed or failed, not a statement refused.
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => true,
+            Error::DatabaseError(_, info) => CONNECTION_ENDED
+                .iter()
+                .any(|start| info.message().starts_with(start)),
+            _ => false,
+        }
+    }
+}
 
 /// How long a request waits for a connection before it is answered 503.
 const POOL_WAIT: Duration = Duration::from_secs(5);

@@ -55,8 +55,14 @@ fn serve(
         load_demo(&database.url)?;
     }
     actix_web::rt::System::new().block_on(async {
-        let pool = db::build_pool(&database.url, server.pool_size)?;
-        let app = Application::build(server, pool, &database.url)
+        let databases = db::Databases {
+            primary: db::build_pool(&database.url, server.pool_size)?,
+            replica: match &server.database_replica_url {
+                Some(url) => Some(db::build_pool(url, server.pool_size)?),
+                None => None,
+            },
+        };
+        let app = Application::build(server, databases, &database.url)
             .map_err(|e| format!("cannot listen on {}:{}: {e}", server.host, server.port))?;
         let base = format!("http://{}:{}", server.host, app.port());
         println!("dateline is serving on {base}");

@@ -18,7 +18,7 @@ use crate::api::limits::{self, Limits};
 use crate::api::proxies::ProxyPolicy;
 use crate::api::rate_limit::{self, Budget, RateLimitSettings, RateLimits};
 use crate::config::{DatabaseSettings, ServerSettings};
-use crate::db::{self, DbPool};
+use crate::db::{self, Databases};
 use crate::ingest::linking::SharedGazetteer;
 use crate::local_pg::LocalPostgres;
 
@@ -66,7 +66,7 @@ impl Database {
 
 /// The whole app: every route, the docs, the error handling. `spec` is what `/openapi.json` serves.
 pub fn app(
-    pool: DbPool,
+    databases: Databases,
     spec: web::Data<SpecJson>,
     gazetteer: web::Data<SharedGazetteer>,
     cache: web::Data<ResponseCache>,
@@ -85,7 +85,9 @@ pub fn app(
         .into_utoipa_app()
         .configure(crate::api::configure)
         .split_for_parts();
-    app.app_data(web::Data::new(pool))
+    // Writes, and the key checks, take the primary's pool; reads take a `ReadDb`.
+    app.app_data(web::Data::new(databases.primary.clone()))
+        .app_data(web::Data::new(databases))
         .app_data(spec)
         .app_data(gazetteer)
         .app_data(cache)
@@ -207,13 +209,15 @@ impl Application {
     /// runtime that will run the server: the response cache's listener starts on it.
     pub fn build(
         settings: &ServerSettings,
-        pool: DbPool,
+        databases: Databases,
         database_url: &str,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
         let spec = web::Data::new(SpecJson(openapi::spec_json().into()));
-        let gazetteer = web::Data::new(SharedGazetteer::with_background_rebuilds(pool.clone()));
+        let gazetteer = web::Data::new(SharedGazetteer::with_background_rebuilds(
+            databases.primary.clone(),
+        ));
         let cache = web::Data::new(ResponseCache::new(
             settings.response_cache_mb.saturating_mul(1024 * 1024),
         ));
@@ -221,7 +225,7 @@ impl Application {
         let http = HttpSettings::from(settings);
         let mut server = HttpServer::new(move || {
             app(
-                pool.clone(),
+                databases.clone(),
                 spec.clone(),
                 gazetteer.clone(),
                 cache.clone(),

@@ -11,8 +11,8 @@ use super::error::{ApiError, ArticleErrors};
 use super::fields::FieldSet;
 use super::negotiation::{self, Representation};
 use super::params::QueryParams;
+use super::reads::ReadDb;
 use super::{jsonld, ninjs};
-use crate::db::DbPool;
 use crate::queries::article;
 
 /// One article.
@@ -44,7 +44,7 @@ use crate::queries::article;
 #[get("/articles/{id_or_slug}")]
 pub async fn get_article(
     req: HttpRequest,
-    pool: web::Data<DbPool>,
+    db: ReadDb,
     path: web::Path<String>,
     params: QueryParams<ArticleParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -68,9 +68,19 @@ pub async fn get_article(
     )?;
     let key = path.into_inner();
     let reference = article::article_ref(&key)?;
-    let mut conn = pool.get().await?;
-    let found = article::find(&mut conn, &reference, &key).await?;
-    let id = found.summary.row.id;
+    let (found, codes) = db
+        .reads()
+        .run(async |conn| {
+            let found = article::find(conn, &reference, &key).await?;
+            let codes = match representation {
+                Representation::Ninjs(_) => {
+                    article::topic_codes(conn, found.summary.row.id).await?
+                }
+                _ => Default::default(),
+            };
+            Ok::<_, ApiError>((found, codes))
+        })
+        .await?;
     let article = article_view(found);
     // The JSON is written from the view itself, field order kept: the same bytes, and so the
     // same tag, as a write's answer and an `If-Match` check make of it.
@@ -82,13 +92,11 @@ pub async fn get_article(
             }
         },
         Representation::Ninjs(version) => {
-            let codes = article::topic_codes(&mut conn, id).await?;
             serde_json::to_vec(&ninjs::document(&req, &article, &codes, version))
         }
         Representation::JsonLd => serde_json::to_vec(&jsonld::document(&req, &article)),
     }
     .map_err(|e| ApiError::Internal(format!("cannot serialise an article: {e}")))?;
-    drop(conn);
     let mut response = article_response(&article);
     response
         .insert_header((header::VARY, "Accept"))

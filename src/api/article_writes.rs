@@ -191,7 +191,9 @@ pub async fn withdraw_article(
 pub struct BatchItemResult {
     /// The item's position in the batch, from 0.
     pub index: usize,
-    /// The HTTP status the item would have had on its own: 201, 200, or a 4xx.
+    /// The HTTP status the item would have had on its own: 201, 200, a 4xx, or 503 when the
+    /// database became unavailable at this item or before it (the batch stops there; send the
+    /// 503 items again).
     pub status: u16,
     /// The article's id, when the item was stored.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -214,7 +216,8 @@ pub struct BatchResult {
 /// Create or update up to 1,000 articles.
 ///
 /// Each item is upserted on its own, as `POST /v1/articles` would: one bad item never blocks or
-/// undoes the others, and each gets its own result. Send a JSON array, or NDJSON with `Content-
+/// undoes the others, and each gets its own result. When the database becomes unavailable
+/// midway, the items already stored stay stored, and that item and every later one are 503. Send a JSON array, or NDJSON with `Content-
 /// Type: application/x-ndjson`.
 #[utoipa::path(
     tag = "articles",

@@ -13,7 +13,7 @@ use super::http::{Coding, etag_of, revalidates};
 use super::negotiation;
 use super::pagination::{Page, page_body, page_response_builder, page_schema};
 use super::params::{AuthorRef, Collection, Links, QueryParams, TopicRef};
-use crate::db::DbPool;
+use super::reads::ReadDb;
 use crate::media::{Image, Media};
 use crate::queries::article::FullArticle;
 use crate::queries::article_list::{
@@ -143,7 +143,7 @@ pub struct ArticleEntity {
 /// cacheable one from the response cache when it can, runs it, and shapes the views.
 pub async fn article_page(
     req: &HttpRequest,
-    pool: &DbPool,
+    db: &ReadDb,
     scope: ListScope,
     filters: ArticleFilterParams,
     params: ArticleListParams,
@@ -164,9 +164,15 @@ pub async fn article_page(
         return Ok(cached_answer(req, &hit, "hit"));
     }
     let ticket = cache.and_then(|c| c.ticket());
-    let mut conn = pool.get().await?;
-    let found = query.run(&mut conn).await?;
-    drop(conn);
+    // An answer to be cached is kept until the next write: it is read where every write is.
+    let reads = if ticket.is_some() {
+        db.fresh()
+    } else {
+        db.reads()
+    };
+    let found = reads
+        .run(async |conn| Ok::<_, ApiError>(query.run(conn).await?))
+        .await?;
     let views = found.items.into_iter().map(summary_view);
     let (body, next_cursor) = match &fields {
         None => {
@@ -302,11 +308,11 @@ pub fn article_view(article: FullArticle) -> Article {
 #[get("/articles")]
 pub async fn list_articles(
     req: HttpRequest,
-    pool: web::Data<DbPool>,
+    db: ReadDb,
     filters: QueryParams<ArticleFilterParams>,
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    article_page(&req, &pool, ListScope::All, filters.0, params.0).await
+    article_page(&req, &db, ListScope::All, filters.0, params.0).await
 }
 
 /// An article's answer, before its body: 200 with `Last-Modified`.

@@ -12,6 +12,7 @@ use super::by_slug::{SlugListRequest, delete_by_slug, find_by_slug, slug_page};
 use super::error::{ApiError, AuthorWriteErrors, ItemErrors, ListErrors};
 use super::pagination::page_schema;
 use super::params::{Collection, Links, QueryParams, parse_json};
+use super::reads::ReadDb;
 use crate::db::DbPool;
 use crate::queries::article_list::{ArticleFilterParams, ArticleListParams, ListFields, ListScope};
 use crate::queries::params::{DEFAULT_LIMIT, MAX_PREFIX_CHARS, check_slug, text_param};
@@ -85,7 +86,7 @@ pub struct AuthorListParams {
 #[get("/authors")]
 pub async fn list_authors(
     req: HttpRequest,
-    pool: web::Data<DbPool>,
+    db: ReadDb,
     params: QueryParams<AuthorListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.0;
@@ -97,7 +98,7 @@ pub async fn list_authors(
         default_limit: DEFAULT_LIMIT,
         cursor: params.cursor.as_deref(),
     };
-    slug_page::<_, _, Author>(&req, &pool, request, async |conn, after, limit| {
+    slug_page::<_, _, Author>(&req, &db, request, async |conn, after, limit| {
         Ok(store::list_authors(conn, prefix, after, limit).await?)
     })
     .await
@@ -116,10 +117,10 @@ pub async fn list_authors(
 )]
 #[get("/authors/{slug}")]
 pub async fn get_author(
-    pool: web::Data<DbPool>,
+    db: ReadDb,
     path: web::Path<String>,
 ) -> Result<web::Json<Author>, ApiError> {
-    let row = find_by_slug(&pool, "author", &path, store::find_author).await?;
+    let row = find_by_slug(&db, "author", &path, store::find_author).await?;
     Ok(web::Json(row.into()))
 }
 
@@ -137,14 +138,14 @@ pub async fn get_author(
 #[get("/authors/{slug}/articles")]
 pub async fn list_author_articles(
     req: HttpRequest,
-    pool: web::Data<DbPool>,
+    db: ReadDb,
     path: web::Path<String>,
     filters: QueryParams<ArticleFilterParams>,
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
     article_page(
         &req,
-        &pool,
+        &db,
         ListScope::Author(path.into_inner()),
         filters.0,
         params.0,

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::error::ApiError;
 use super::pagination::{Page, page_response};
+use super::reads::ReadDb;
 use crate::db::DbPool;
 use crate::queries::cursor;
 use crate::queries::params::check_slug;
@@ -56,9 +57,9 @@ pub struct SlugListRequest<'a, F: Serialize> {
 /// returns up to `limit + 1` rows in slug order.
 pub async fn slug_page<F, R, V>(
     req: &HttpRequest,
-    pool: &DbPool,
+    db: &ReadDb,
     request: SlugListRequest<'_, F>,
-    read: impl AsyncFnOnce(&mut AsyncPgConnection, Option<&str>, u32) -> Result<Vec<R>, ApiError>,
+    read: impl AsyncFn(&mut AsyncPgConnection, Option<&str>, u32) -> Result<Vec<R>, ApiError>,
 ) -> Result<HttpResponse, ApiError>
 where
     F: Serialize,
@@ -70,9 +71,11 @@ where
         &serde_json::to_string(&(request.list, &request.filters)).unwrap_or_default(),
     );
     let after = cursor::decode_slug(&digest, request.cursor)?;
-    let mut conn = pool.get().await?;
-    let mut rows = read(&mut conn, after.as_deref(), limit).await?;
-    drop(conn);
+    let after = after.as_deref();
+    let mut rows = db
+        .reads()
+        .run(async |conn| read(conn, after, limit).await)
+        .await?;
     let next = more_after(&mut rows, limit, |r| r.slug().to_owned());
     let page = Page {
         data: rows.into_iter().map(V::from).collect::<Vec<V>>(),
@@ -83,14 +86,14 @@ where
 
 /// The resource `slug` names, read by `find`; a 404 naming `what` when there is none.
 pub async fn find_by_slug<R>(
-    pool: &DbPool,
+    db: &ReadDb,
     what: &'static str,
     slug: &str,
-    find: impl AsyncFnOnce(&mut AsyncPgConnection, &str) -> QueryResult<Option<R>>,
+    find: impl AsyncFn(&mut AsyncPgConnection, &str) -> QueryResult<Option<R>>,
 ) -> Result<R, ApiError> {
     check_slug(what, slug)?;
-    let mut conn = pool.get().await?;
-    find(&mut conn, slug)
+    db.reads()
+        .run(async |conn| Ok::<_, ApiError>(find(conn, slug).await?))
         .await?
         .ok_or_else(|| ApiError::not_found(what, slug))
 }

@@ -2,7 +2,7 @@
 //! update and withdrawal, in commit order; a client keeps the last cursor it got and polls with
 //! it for what came after.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::{ApiError, FeedErrors};
 use super::pagination::page_response_builder;
 use super::params::{Collection, Links, QueryParams};
-use crate::db::DbPool;
+use super::reads::ReadDb;
 use crate::queries::cursor;
 use crate::queries::params::page_size;
 use crate::store::changes::{self as store, ChangeRow, ChangeSeq};
@@ -111,7 +111,7 @@ pub struct ChangeFeedParams {
 #[get("/changes")]
 pub async fn list_changes(
     req: HttpRequest,
-    pool: web::Data<DbPool>,
+    db: ReadDb,
     params: QueryParams<ChangeFeedParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.0;
@@ -119,9 +119,10 @@ pub async fn list_changes(
     let digest = cursor::digest("changes");
     let after =
         cursor::decode::<ChangeSeq>(&digest, params.cursor.as_deref())?.unwrap_or(ChangeSeq(0));
-    let mut conn = pool.get().await?;
-    let mut rows = store::changes_after(&mut conn, after, limit).await?;
-    drop(conn);
+    let mut rows = db
+        .reads()
+        .run(async |conn| Ok::<_, ApiError>(store::changes_after(conn, after, limit).await?))
+        .await?;
     let next = more_after(&mut rows, limit, |row| row.seq);
     let reached = rows.last().map_or(after, |row| row.seq);
     let page = ChangePage {

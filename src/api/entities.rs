@@ -12,6 +12,7 @@ use super::by_slug::{SlugListRequest, delete_by_slug, find_by_slug, slug_page};
 use super::error::{ApiError, EntityWriteErrors, ItemErrors, ListErrors};
 use super::pagination::page_schema;
 use super::params::{Collection, Links, QueryParams, parse_json};
+use super::reads::ReadDb;
 use crate::db::DbPool;
 use crate::queries::article_list::{ArticleFilterParams, ArticleListParams, ListFields, ListScope};
 use crate::queries::params::{DEFAULT_LIMIT, MAX_PREFIX_CHARS, check_slug, text_param};
@@ -98,7 +99,7 @@ pub struct EntityListParams {
 #[get("/entities")]
 pub async fn list_entities(
     req: HttpRequest,
-    pool: web::Data<DbPool>,
+    db: ReadDb,
     params: QueryParams<EntityListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.0;
@@ -119,7 +120,7 @@ pub async fn list_entities(
         default_limit: DEFAULT_LIMIT,
         cursor: params.cursor.as_deref(),
     };
-    slug_page::<_, _, Entity>(&req, &pool, request, async |conn, after, limit| {
+    slug_page::<_, _, Entity>(&req, &db, request, async |conn, after, limit| {
         Ok(store::list_entities(conn, kind, prefix, after, limit).await?)
     })
     .await
@@ -138,10 +139,10 @@ pub async fn list_entities(
 )]
 #[get("/entities/{slug}")]
 pub async fn get_entity(
-    pool: web::Data<DbPool>,
+    db: ReadDb,
     path: web::Path<String>,
 ) -> Result<web::Json<Entity>, ApiError> {
-    let row = find_by_slug(&pool, "entity", &path, store::find_entity).await?;
+    let row = find_by_slug(&db, "entity", &path, store::find_entity).await?;
     Ok(web::Json(row.into()))
 }
 
@@ -159,14 +160,14 @@ pub async fn get_entity(
 #[get("/entities/{slug}/articles")]
 pub async fn list_entity_articles(
     req: HttpRequest,
-    pool: web::Data<DbPool>,
+    db: ReadDb,
     path: web::Path<String>,
     filters: QueryParams<ArticleFilterParams>,
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
     article_page(
         &req,
-        &pool,
+        &db,
         ListScope::Entity(path.into_inner()),
         filters.0,
         params.0,

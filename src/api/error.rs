@@ -11,6 +11,7 @@ use diesel_async::pooled_connection::deadpool::PoolError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db::ConnectionLoss;
 use crate::ingest::error::IngestError;
 use crate::queries::error::QueryError;
 use crate::store::is_unavailable;
@@ -76,6 +77,14 @@ pub enum ApiError {
     /// Pool timeout or database down: transient, the client may retry.
     #[error("database unavailable")]
     Unavailable(String),
+    /// The database connection broke while the request used it: transient (a read has already
+    /// been tried a second time when this is answered, `db::Reads`).
+    #[error("database connection lost")]
+    ConnectionLost(String),
+    /// An item of a batch that was not attempted, because the database became unavailable
+    /// before its turn: the detail says where the batch stopped.
+    #[error("{0}")]
+    NotAttempted(String),
     /// Anything else: logged with its cause, answered as a bare 500.
     #[error("internal error")]
     Internal(String),
@@ -159,7 +168,10 @@ impl ResponseError for ApiError {
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Overloaded(_) | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Overloaded(_)
+            | Self::Unavailable(_)
+            | Self::ConnectionLost(_)
+            | Self::NotAttempted(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -168,7 +180,7 @@ impl ResponseError for ApiError {
         let mut response = self.problem().into_response();
         let headers = response.headers_mut();
         match self {
-            Self::Unavailable(_) => {
+            Self::Unavailable(_) | Self::ConnectionLost(_) | Self::NotAttempted(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
             }
             Self::Overloaded(_) => {
@@ -208,6 +220,10 @@ impl ApiError {
                 log::warn!("database unavailable: {cause}");
                 Some("the database is unavailable; retry later".to_owned())
             }
+            Self::ConnectionLost(cause) => {
+                log::warn!("database connection lost: {cause}");
+                Some("the connection to the database was lost; retry later".to_owned())
+            }
             Self::Internal(cause) => {
                 log::error!("internal error: {cause}");
                 None
@@ -236,9 +252,16 @@ impl From<DieselError> for ApiError {
                 Self::Conflict("other resources still refer to this one".to_owned())
             }
             // A lost connection or the statement timeout: the client may retry.
+            _ if err.connection_lost() => Self::ConnectionLost(err.to_string()),
             _ if is_unavailable(&err) => Self::Unavailable(err.to_string()),
             _ => Self::Internal(err.to_string()),
         }
+    }
+}
+
+impl ConnectionLoss for ApiError {
+    fn connection_lost(&self) -> bool {
+        matches!(self, Self::ConnectionLost(_))
     }
 }
 
@@ -251,6 +274,7 @@ impl From<IngestError> for ApiError {
             IngestError::Gone(detail) => Self::Gone(detail),
             IngestError::Stale(_) => Self::PreconditionFailed(err.to_string()),
             IngestError::Conflict(detail) => Self::Conflict(detail),
+            IngestError::NotAttempted(_) => Self::NotAttempted(err.to_string()),
             IngestError::Database(e) => e.into(),
         }
     }

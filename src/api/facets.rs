@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::error::{ApiError, ListErrors};
 use super::negotiation;
 use super::params::{Collection, Links, QueryParams};
-use crate::db::DbPool;
+use super::reads::ReadDb;
 use crate::queries::article_list::ArticleFilterParams;
 use crate::queries::facets::{FacetParams, FacetQuery};
 use crate::store::facets::{FacetCount, Facets};
@@ -115,15 +115,16 @@ pub struct Bucket {
 #[get("/articles/facets")]
 pub async fn article_facets(
     req: HttpRequest,
-    pool: web::Data<DbPool>,
+    db: ReadDb,
     filters: QueryParams<ArticleFilterParams>,
     params: QueryParams<FacetParams>,
 ) -> Result<web::Json<ArticleFacets>, ApiError> {
     negotiation::require_json(&req)?;
     let query = FacetQuery::parse(filters.0, params.0)?;
-    let mut conn = pool.get().await?;
-    let facets = query.run(&mut conn).await?;
-    drop(conn);
+    let facets = db
+        .reads()
+        .run(async |conn| Ok::<_, ApiError>(query.run(conn).await?))
+        .await?;
     Ok(web::Json(facets_view(facets, query.interval)))
 }
 

@@ -14,7 +14,7 @@ use super::articles::{ArticleSummary, summary_view};
 use super::error::{ApiError, ListErrors};
 use super::pagination::{absolute_url, next_url};
 use super::params::QueryParams;
-use crate::db::DbPool;
+use super::reads::ReadDb;
 use crate::queries::article_list::{
     ArticleFilterParams, ArticleListParams, ArticleQuery, ListScope,
 };
@@ -126,7 +126,7 @@ struct FeedPage {
 /// do not document `fields`, so the route table refuses it before this runs.)
 async fn feed(
     req: &HttpRequest,
-    pool: &DbPool,
+    db: &ReadDb,
     scope: ListScope,
     extension: &str,
     filters: ArticleFilterParams,
@@ -135,33 +135,28 @@ async fn feed(
     let format = FeedFormat::from_extension(extension)?;
     let language = filters.language.clone();
     let query = ArticleQuery::parse(scope.clone(), filters, params)?;
-    let mut conn = pool.get().await?;
-    let found = query.run(&mut conn).await?;
-    let (name, list_path) = match &scope {
-        ListScope::All => ("Latest news".to_owned(), "/v1/articles".to_owned()),
-        ListScope::Topic(slug) => (
-            topics::find_topic(&mut conn, slug)
-                .await?
-                .map(|t| t.name)
-                .unwrap_or_default(),
-            format!("/v1/topics/{slug}/articles"),
-        ),
-        ListScope::Author(slug) => (
-            authors::find_author(&mut conn, slug)
-                .await?
-                .map(|a| a.name)
-                .unwrap_or_default(),
-            format!("/v1/authors/{slug}/articles"),
-        ),
-        ListScope::Entity(slug) => (
-            entities::find_entity(&mut conn, slug)
-                .await?
-                .map(|e| e.name)
-                .unwrap_or_default(),
-            format!("/v1/entities/{slug}/articles"),
-        ),
-    };
-    drop(conn);
+    let (found, name, list_path) = db
+        .reads()
+        .run(async |conn| {
+            let found = query.run(conn).await?;
+            let (name, list_path) = match &scope {
+                ListScope::All => (Some("Latest news".to_owned()), "/v1/articles".to_owned()),
+                ListScope::Topic(slug) => (
+                    topics::find_topic(conn, slug).await?.map(|t| t.name),
+                    format!("/v1/topics/{slug}/articles"),
+                ),
+                ListScope::Author(slug) => (
+                    authors::find_author(conn, slug).await?.map(|a| a.name),
+                    format!("/v1/authors/{slug}/articles"),
+                ),
+                ListScope::Entity(slug) => (
+                    entities::find_entity(conn, slug).await?.map(|e| e.name),
+                    format!("/v1/entities/{slug}/articles"),
+                ),
+            };
+            Ok::<_, ApiError>((found, name.unwrap_or_default(), list_path))
+        })
+        .await?;
     let query_string = req.query_string();
     let with_query = |path: &str| match query_string {
         "" => absolute_url(req, path),
@@ -419,14 +414,14 @@ macro_rules! feed_operation {
         #[get($path)]
         pub async fn $name(
             req: HttpRequest,
-            pool: web::Data<DbPool>,
+            db: ReadDb,
             path: web::Path<$segments_ty>,
             filters: QueryParams<ArticleFilterParams>,
             params: QueryParams<ArticleListParams>,
         ) -> Result<HttpResponse, ApiError> {
             let $segments = path.into_inner();
             let (scope, extension) = ($scope, $extension);
-            feed(&req, &pool, scope, &extension, filters.0, params.0).await
+            feed(&req, &db, scope, &extension, filters.0, params.0).await
         }
     };
 }

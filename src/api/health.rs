@@ -6,7 +6,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::error::{ApiError, PlainErrors, ProbeErrors};
-use crate::db::DbPool;
+use super::reads::ReadDb;
+use crate::db::ConnectionLoss;
 
 /// A probe's answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,12 +39,20 @@ pub async fn healthz() -> web::Json<Health> {
     )
 )]
 #[get("/readyz")]
-pub async fn readyz(pool: web::Data<DbPool>) -> Result<web::Json<Health>, ApiError> {
-    let mut conn = pool.get().await?;
-    diesel::sql_query("SELECT 1")
-        .execute(&mut conn)
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+pub async fn readyz(db: ReadDb) -> Result<web::Json<Health>, ApiError> {
+    for reads in db.each() {
+        reads
+            .run(async |conn| {
+                diesel::sql_query("SELECT 1")
+                    .execute(conn)
+                    .await
+                    .map_err(|e| match e.connection_lost() {
+                        true => ApiError::ConnectionLost(e.to_string()),
+                        false => ApiError::Unavailable(e.to_string()),
+                    })
+            })
+            .await?;
+    }
     Ok(web::Json(Health {
         status: "ok".to_owned(),
     }))

@@ -31,6 +31,7 @@ pub mod pagination;
 pub mod params;
 pub mod proxies;
 pub mod rate_limit;
+pub mod reads;
 pub mod related;
 pub mod topics;
 

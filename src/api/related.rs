@@ -10,7 +10,7 @@ use super::error::{ApiError, ListErrors, RelatedArticleErrors};
 use super::negotiation;
 use super::pagination::{Page, page_response, page_schema};
 use super::params::{Collection, Links, QueryParams};
-use crate::db::DbPool;
+use super::reads::ReadDb;
 use crate::queries::related::{RankedListParams, RelatedArticlesQuery, RelatedEntitiesQuery};
 use crate::vocab::EntityKind;
 
@@ -33,15 +33,16 @@ use crate::vocab::EntityKind;
 #[get("/articles/{id_or_slug}/related")]
 pub async fn related_articles(
     req: HttpRequest,
-    pool: web::Data<DbPool>,
+    db: ReadDb,
     path: web::Path<String>,
     params: QueryParams<RankedListParams>,
 ) -> Result<HttpResponse, ApiError> {
     negotiation::require_json(&req)?;
     let query = RelatedArticlesQuery::parse(&path, params.0)?;
-    let mut conn = pool.get().await?;
-    let found = query.run(&mut conn).await?;
-    drop(conn);
+    let found = db
+        .reads()
+        .run(async |conn| Ok::<_, ApiError>(query.run(conn).await?))
+        .await?;
     let page = Page {
         data: found.items.into_iter().map(summary_view).collect(),
         next_cursor: found.next_cursor,
@@ -89,15 +90,16 @@ page_schema!(
 #[get("/entities/{slug}/related")]
 pub async fn related_entities(
     req: HttpRequest,
-    pool: web::Data<DbPool>,
+    db: ReadDb,
     path: web::Path<String>,
     params: QueryParams<RankedListParams>,
 ) -> Result<HttpResponse, ApiError> {
     negotiation::require_json(&req)?;
     let query = RelatedEntitiesQuery::parse(&path, params.0)?;
-    let mut conn = pool.get().await?;
-    let found = query.run(&mut conn).await?;
-    drop(conn);
+    let found = db
+        .reads()
+        .run(async |conn| Ok::<_, ApiError>(query.run(conn).await?))
+        .await?;
     let page = Page {
         data: found
             .items

@@ -12,6 +12,7 @@ use super::by_slug::{SlugListRequest, delete_by_slug, slug_page};
 use super::error::{ApiError, ItemErrors, ListErrors, TopicWriteErrors};
 use super::pagination::page_schema;
 use super::params::{Collection, Links, QueryParams, TopicRef, parse_json};
+use super::reads::ReadDb;
 use crate::db::DbPool;
 use crate::queries::article_list::{ArticleFilterParams, ArticleListParams, ListFields, ListScope};
 use crate::queries::params::{MAX_LIMIT, check_slug};
@@ -108,7 +109,7 @@ pub struct TopicListParams {
 #[get("/topics")]
 pub async fn list_topics(
     req: HttpRequest,
-    pool: web::Data<DbPool>,
+    db: ReadDb,
     params: QueryParams<TopicListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.0;
@@ -120,7 +121,7 @@ pub async fn list_topics(
         cursor: params.cursor.as_deref(),
     };
     let parent = params.parent.as_deref();
-    slug_page::<_, _, Topic>(&req, &pool, request, async |conn, after, limit| {
+    slug_page::<_, _, Topic>(&req, &db, request, async |conn, after, limit| {
         let parent = match parent {
             None => ParentFilter::Any,
             Some("") => ParentFilter::Root,
@@ -150,12 +151,15 @@ pub async fn list_topics(
 )]
 #[get("/topics/{slug}")]
 pub async fn get_topic(
-    pool: web::Data<DbPool>,
+    db: ReadDb,
     path: web::Path<String>,
 ) -> Result<web::Json<TopicDetail>, ApiError> {
     check_slug("topic", &path)?;
-    let mut conn = pool.get().await?;
-    Ok(web::Json(topic_view(&mut conn, &path).await?))
+    let view = db
+        .reads()
+        .run(async |conn| topic_view(conn, &path).await)
+        .await?;
+    Ok(web::Json(view))
 }
 
 /// A topic's articles.
@@ -174,14 +178,14 @@ pub async fn get_topic(
 #[get("/topics/{slug}/articles")]
 pub async fn list_topic_articles(
     req: HttpRequest,
-    pool: web::Data<DbPool>,
+    db: ReadDb,
     path: web::Path<String>,
     filters: QueryParams<ArticleFilterParams>,
     params: QueryParams<ArticleListParams>,
 ) -> Result<HttpResponse, ApiError> {
     article_page(
         &req,
-        &pool,
+        &db,
         ListScope::Topic(path.into_inner()),
         filters.0,
         params.0,

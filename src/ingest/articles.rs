@@ -12,7 +12,7 @@ use super::linking::{Gazetteer, SharedGazetteer};
 use crate::store::article_sql::{ArticleSummaryRow, attach_labels};
 use crate::store::article_write::{self, ArticleDraft, Identity, Mentions, Upserted};
 use crate::store::articles::{self as stored, ArticleRef, ArticleRow};
-use crate::store::{ArticleId, TopicId, is_unavailable, topics};
+use crate::store::{ArticleId, TopicId, topics};
 use crate::text::media_topic_code;
 use crate::vocab::{EntityKind, EntityRel, PubStatus};
 
@@ -39,8 +39,9 @@ pub async fn upsert(
 }
 
 /// Upserts each item on its own, in order: one bad item never blocks or undoes the others.
-/// Topics are looked up and the gazetteer checked once for all of them. Stops with an error only
-/// when the database becomes unavailable; the items written before that stay written.
+/// Topics are looked up and the gazetteer checked once for all of them. When the database becomes
+/// unavailable, the batch stops there: that item has its error, the items after it are
+/// [`IngestError::NotAttempted`], and the items written before stay written.
 pub async fn upsert_all(
     conn: &mut AsyncPgConnection,
     gazetteer: &SharedGazetteer,
@@ -50,7 +51,8 @@ pub async fn upsert_all(
     let topics = known_topics(conn, items.iter().flatten()).await?;
     let gazetteer = gazetteer.get(conn).await?;
     let mut results = Vec::with_capacity(items.len());
-    for item in items {
+    let mut items = items.into_iter();
+    for item in items.by_ref() {
         let result = match item {
             Ok(mut input) => {
                 if unknown_topics == UnknownTopics::Drop {
@@ -60,15 +62,14 @@ pub async fn upsert_all(
             }
             Err(e) => Err(e),
         };
-        if let Err(IngestError::Database(e)) = &result
-            && is_unavailable(e)
-        {
-            return Err(result
-                .err()
-                .unwrap_or(IngestError::Malformed(String::new())));
-        }
+        let stop = matches!(&result, Err(e) if e.is_unavailable());
         results.push(result);
+        if stop {
+            break;
+        }
     }
+    let stopped_at = results.len().saturating_sub(1);
+    results.extend(items.map(|_| Err(IngestError::NotAttempted(stopped_at))));
     Ok(results)
 }
 

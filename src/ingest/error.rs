@@ -23,8 +23,26 @@ pub enum IngestError {
     /// Another article already has the draft's `url`, or its `source` and `external_id`.
     #[error("{0}")]
     Conflict(String),
+    /// Not tried: the database became unavailable at the item of this index, earlier in the
+    /// same batch.
+    #[error(
+        "not attempted: the batch stopped at item {0}, where the database became unavailable; \
+         send this item again"
+    )]
+    NotAttempted(usize),
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
+}
+
+impl IngestError {
+    /// Whether the write may succeed when sent again as it is, once the database is back.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Database(e) => crate::store::is_unavailable(e),
+            Self::NotAttempted(_) => true,
+            _ => false,
+        }
+    }
 }
 
 /// `field: message; field: message`, as a line of text.

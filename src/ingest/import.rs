@@ -70,6 +70,9 @@ pub async fn import_files(
             let results = upsert_all(conn, &gazetteer, inputs, UnknownTopics::Drop)
                 .await
                 .map_err(|e| format!("{}: {e}", file.display()))?;
+            let stopped = results
+                .iter()
+                .any(|r| matches!(r, Err(e) if e.is_unavailable()));
             for (item, result) in chunk.iter().zip(results) {
                 match result.map(|u| u.outcome) {
                     Ok(Outcome::Created) => report.created += 1,
@@ -81,6 +84,13 @@ pub async fn import_files(
                     }
                 }
                 progress.inc();
+            }
+            if stopped {
+                return Err(format!(
+                    "{}: the database became unavailable; what was imported stays, and importing \
+                     the file again resumes it",
+                    file.display()
+                ));
             }
         }
         progress.finish();

@@ -64,9 +64,10 @@ pub(crate) fn like_prefix(prefix: &str) -> String {
 /// Whether an error means the database is unavailable (a lost connection, the statement timeout)
 /// rather than that the request was wrong: such a request may succeed when retried.
 pub fn is_unavailable(err: &diesel::result::Error) -> bool {
-    use diesel::result::{DatabaseErrorKind, Error};
+    use crate::db::ConnectionLoss;
+    use diesel::result::Error;
     match err {
-        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        _ if err.connection_lost() => true,
         Error::DatabaseError(_, info) => info.message().contains("statement timeout"),
         _ => false,
     }

@@ -292,7 +292,8 @@ pub async fn call_app_with(
     let gazetteer = web::Data::new(dateline::ingest::linking::SharedGazetteer::default());
     // Off here: the cache is tested against real server processes (tests/api/cache.rs).
     let cache = web::Data::new(dateline::api::cache::ResponseCache::new(0));
-    let app = test::init_service(startup::app(pool, spec, gazetteer, cache, http)).await;
+    let databases = db::Databases::primary_only(pool);
+    let app = test::init_service(startup::app(databases, spec, gazetteer, cache, http)).await;
     let response = test::call_service(&app, request.to_request()).await;
     let status = response.status();
     let headers = response.headers().clone();

@@ -9,6 +9,7 @@ mod discovery;
 mod entities;
 mod errors;
 mod facets;
+mod faults;
 mod feeds;
 mod fields;
 mod formats;
