@@ -161,13 +161,24 @@ pub fn build_pool(database_url: &str, max_size: usize) -> Result<DbPool, String>
         .map_err(|e| format!("cannot build the connection pool: {e}"))
 }
 
+/// The advisory lock migrations run under, so that instances starting together apply them once:
+/// the others wait, then find nothing pending.
+const MIGRATION_LOCK: i64 = 7_335_006_122_183_434_241;
+
 /// Applies pending migrations. Blocking: call it from a thread that is not driving an async
 /// runtime (the CLI does so before the server starts).
 pub fn run_migrations(database_url: &str) -> Result<usize, String> {
+    use diesel::connection::SimpleConnection;
     let url = database_url.to_owned();
     std::thread::spawn(move || {
         let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)
             .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        SimpleConnection::batch_execute(
+            &mut conn,
+            &format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"),
+        )
+        .map_err(|e| format!("cannot take the migration lock: {e}"))?;
+        // The lock is the session's: it goes with the connection, whatever happens here.
         conn.run_pending_migrations(MIGRATIONS)
             .map(|applied| applied.len())
             .map_err(|e| format!("migration failed: {e}"))
