@@ -74,6 +74,7 @@ impl Reads {
                 // dropped too, so that the second try gets a new connection, not another dead one.
                 self.0.retain(|_, _| false);
                 log::warn!("retrying a read whose database connection was lost");
+                metrics::counter!("dateline_db_read_retries_total").increment(1);
                 let mut conn = self.0.get().await?;
                 read(&mut conn).await
             }

@@ -81,6 +81,7 @@ pub fn app(
     >,
 > {
     use utoipa_actix_web::AppExt;
+    crate::api::metrics::handle();
     let (app, _) = App::new()
         .into_utoipa_app()
         .configure(crate::api::configure)
@@ -128,6 +129,7 @@ pub fn app(
         .wrap(http::cors(&http.cors_origins))
         .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
         .wrap(from_fn(hardening::harden))
+        .wrap(from_fn(crate::api::metrics::record))
         .wrap(
             Logger::new("%a \"%{request_line}xi\" %s %b %Dms %{x-request-id}o")
                 .custom_request_replace("request_line", hardening::redacted_request_line),

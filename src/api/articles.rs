@@ -161,7 +161,11 @@ pub async fn article_page(
     if let Some(cache) = cache
         && let Some(hit) = cache.get(&cache_key).await
     {
+        metrics::counter!("dateline_response_cache_total", "result" => "hit").increment(1);
         return Ok(cached_answer(req, &hit, "hit"));
+    }
+    if cache.is_some() {
+        metrics::counter!("dateline_response_cache_total", "result" => "miss").increment(1);
     }
     let ticket = cache.and_then(|c| c.ticket());
     // An answer to be cached is kept until the next write: it is read where every write is.

@@ -217,14 +217,17 @@ impl ApiError {
         let status = self.status_code();
         let detail = match self {
             Self::Unavailable(cause) => {
+                database_error("unavailable");
                 log::warn!("database unavailable: {cause}");
                 Some("the database is unavailable; retry later".to_owned())
             }
             Self::ConnectionLost(cause) => {
+                database_error("connection_lost");
                 log::warn!("database connection lost: {cause}");
                 Some("the connection to the database was lost; retry later".to_owned())
             }
             Self::Internal(cause) => {
+                database_error("internal");
                 log::error!("internal error: {cause}");
                 None
             }
@@ -238,6 +241,11 @@ impl ApiError {
         }
         problem
     }
+}
+
+/// Counts an error that the database (or this server) caused, by kind, for `/metrics`.
+fn database_error(kind: &'static str) {
+    metrics::counter!("dateline_errors_total", "kind" => kind).increment(1);
 }
 
 impl From<DieselError> for ApiError {
@@ -294,7 +302,11 @@ impl From<QueryError> for ApiError {
 impl From<PoolError> for ApiError {
     fn from(err: PoolError) -> Self {
         match err {
-            PoolError::Timeout(_) | PoolError::Backend(_) => Self::Unavailable(err.to_string()),
+            PoolError::Timeout(_) => {
+                metrics::counter!("dateline_db_pool_timeouts_total").increment(1);
+                Self::Unavailable(err.to_string())
+            }
+            PoolError::Backend(_) => Self::Unavailable(err.to_string()),
             other => Self::Internal(other.to_string()),
         }
     }

@@ -25,6 +25,7 @@ pub mod health;
 pub mod http;
 pub mod jsonld;
 pub mod limits;
+pub mod metrics;
 pub mod negotiation;
 pub mod ninjs;
 pub mod pagination;
@@ -85,6 +86,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
     .service(health::healthz)
     .service(health::readyz)
+    .service(metrics::get_metrics)
     .service(docs::openapi_json);
 }
 

@@ -183,6 +183,7 @@ pub async fn limit(
         match limits.take(budget, client) {
             Ok(state) => states.push(format!("\"{name}\";{state}")),
             Err(wait) => {
+                metrics::counter!("dateline_rate_limited_total", "budget" => name).increment(1);
                 let refusal = ApiError::TooManyRequests {
                     detail: format!(
                         "this client's {name} budget ({} requests a second) is spent; retry in {wait} s",
@@ -199,6 +200,8 @@ pub async fn limit(
         match limits.running_expensive.try_acquire() {
             Ok(permit) => Some(permit),
             Err(_) => {
+                metrics::counter!("dateline_rate_limited_total", "budget" => "concurrency")
+                    .increment(1);
                 let refusal = ApiError::Overloaded(
                     "too many searches, facets and related lists are running; retry in 1 s"
                         .to_owned(),

@@ -22,6 +22,7 @@ mod ingest;
 mod layers;
 mod limits;
 mod media;
+mod metrics;
 mod openapi;
 mod related;
 mod search;
