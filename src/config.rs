@@ -110,6 +110,20 @@ pub struct ServerSettings {
     #[arg(long, env = "DATELINE_EXPENSIVE_BURST", default_value_t = 20)]
     pub expensive_burst: u32,
 
+    /// Requests a second each API key may make once verified, from all its addresses together
+    /// (0: no limit).
+    #[arg(long, env = "DATELINE_KEY_RATE_LIMIT", default_value_t = 50)]
+    pub key_rate_limit: u32,
+
+    /// How many requests a key may make at once before --key-rate-limit paces it.
+    #[arg(long, env = "DATELINE_KEY_BURST", default_value_t = 200)]
+    pub key_burst: u32,
+
+    /// Failed authentications (401s to requests with a key) an address may have in a minute;
+    /// past them, its requests with a key get 429 until the minute has room (0: no limit).
+    #[arg(long, env = "DATELINE_AUTH_FAILURES_PER_MINUTE", default_value_t = 10)]
+    pub auth_failures_per_minute: u32,
+
     /// Expensive requests running at once, all clients together; the next get 503
     /// [default: half the pool].
     #[arg(long, env = "DATELINE_EXPENSIVE_CONCURRENCY")]

@@ -191,6 +191,11 @@ impl From<&ServerSettings> for HttpSettings {
                     per_second: settings.expensive_rate_limit,
                     burst: settings.expensive_burst,
                 },
+                per_key: Budget {
+                    per_second: settings.key_rate_limit,
+                    burst: settings.key_burst,
+                },
+                auth_failures_per_minute: settings.auth_failures_per_minute,
                 expensive_concurrency: settings
                     .expensive_concurrency
                     .unwrap_or(settings.pool_size / 2),

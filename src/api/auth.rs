@@ -21,6 +21,7 @@ impl FromRequest for WriteKey {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req);
         let pool = req.app_data::<web::Data<DbPool>>().cloned();
+        let req = req.clone();
         Box::pin(async move {
             let token = token?;
             let pool =
@@ -29,6 +30,7 @@ impl FromRequest for WriteKey {
             let (id, scopes) = keys::active_key(&mut conn, &token)
                 .await?
                 .ok_or_else(|| ApiError::Unauthorized("unknown or revoked API key".to_owned()))?;
+            super::rate_limit::charge_key(&req, id)?;
             if !scopes.iter().any(|s| s == Scope::Write.as_str()) {
                 return Err(ApiError::Forbidden(
                     "this API key lacks the `write` scope".to_owned(),

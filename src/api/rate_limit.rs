@@ -5,20 +5,28 @@
 //! carry the IETF `RateLimit-Policy` and `RateLimit` headers
 //! (draft-ietf-httpapi-ratelimit-headers); a refusal is a 429 problem with `Retry-After`.
 //!
+//! Keys have budgets of their own, charged once a key is verified (`auth::WriteKey`): a key used
+//! from many addresses is still one client. Failed authentications are counted per address, and
+//! an address past its budget of them gets 429 for any request with credentials, before the key
+//! is looked up, until the budget refills: guessing keys costs the guesser, not the database.
+//!
 //! The client is the address [`ProxyPolicy::client_ip`] gives. Loopback is exempt unless the
 //! operator says otherwise: the benchmarks and the tests' own servers run there.
 
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
@@ -27,6 +35,7 @@ use tokio::sync::Semaphore;
 
 use super::error::ApiError;
 use super::proxies::ProxyPolicy;
+use crate::store::keys::ApiKeyId;
 
 /// The header of a budget's quota and window, on answers and on refusals.
 pub static RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
@@ -35,8 +44,8 @@ static RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 /// How often the buckets of clients that have gone quiet are dropped: every this many requests.
 const SWEEP_EVERY: u32 = 4096;
 
-type Limiter =
-    RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock, StateInformationMiddleware>;
+type Limiter<K = IpAddr> =
+    RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
 
 /// One budget: requests per second, and how many may come at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +58,12 @@ pub struct Budget {
 pub struct RateLimits {
     every: Option<(Budget, Limiter)>,
     expensive: Option<(Budget, Limiter)>,
+    /// Per key, charged when the key is verified.
+    per_key: Option<(Budget, Limiter<ApiKeyId>)>,
+    /// Failed authentications per address, a minute's worth.
+    auth_failures: Option<(u32, Limiter)>,
+    /// Addresses past their failed authentications, and until when.
+    barred: Mutex<HashMap<IpAddr, Instant>>,
     /// At most this many expensive requests run at once; the next ones are a 503.
     running_expensive: Semaphore,
     limit_loopback: bool,
@@ -70,6 +85,9 @@ impl std::fmt::Debug for RateLimits {
 pub struct RateLimitSettings {
     pub every: Budget,
     pub expensive: Budget,
+    pub per_key: Budget,
+    /// Failed authentications an address may make in a minute (0: no limit).
+    pub auth_failures_per_minute: u32,
     pub expensive_concurrency: usize,
     pub limit_loopback: bool,
 }
@@ -85,6 +103,11 @@ impl Default for RateLimitSettings {
                 per_second: 5,
                 burst: 20,
             },
+            per_key: Budget {
+                per_second: 50,
+                burst: 200,
+            },
+            auth_failures_per_minute: 10,
             expensive_concurrency: 4,
             limit_loopback: false,
         }
@@ -93,15 +116,22 @@ impl Default for RateLimitSettings {
 
 impl RateLimits {
     pub fn new(settings: RateLimitSettings) -> Arc<Self> {
-        let limiter = |budget: Budget| {
+        fn limiter<K: Hash + Eq + Clone>(budget: Budget) -> Option<(Budget, Limiter<K>)> {
             let rate = NonZeroU32::new(budget.per_second)?;
             let burst = NonZeroU32::new(budget.burst.max(budget.per_second))?;
             let quota = Quota::per_second(rate).allow_burst(burst);
             Some((budget, RateLimiter::keyed(quota).with_middleware()))
-        };
+        }
+        let auth_failures = NonZeroU32::new(settings.auth_failures_per_minute).map(|n| {
+            let quota = Quota::per_minute(n).allow_burst(n);
+            (n.get(), RateLimiter::keyed(quota).with_middleware())
+        });
         Arc::new(Self {
             every: limiter(settings.every),
             expensive: limiter(settings.expensive),
+            per_key: limiter(settings.per_key),
+            auth_failures,
+            barred: Mutex::new(HashMap::new()),
             running_expensive: Semaphore::new(settings.expensive_concurrency.max(1)),
             limit_loopback: settings.limit_loopback,
             requests: AtomicU32::new(0),
@@ -110,7 +140,11 @@ impl RateLimits {
 
     /// Takes one request from `client`'s budget: the `RateLimit` header value on success, the
     /// seconds to wait on refusal.
-    fn take(&self, budget: &(Budget, Limiter), client: IpAddr) -> Result<String, u64> {
+    fn take<K: Hash + Eq + Clone>(
+        &self,
+        budget: &(Budget, Limiter<K>),
+        client: K,
+    ) -> Result<String, u64> {
         let (budget, limiter) = budget;
         match limiter.check_key(&client) {
             Ok(state) => {
@@ -118,11 +152,43 @@ impl RateLimits {
                 let refill = (budget.burst.saturating_sub(remaining)).div_ceil(budget.per_second);
                 Ok(format!("r={remaining};t={refill}"))
             }
-            Err(not_until) => {
-                let wait = not_until.wait_time_from(DefaultClock::default().now());
-                Err(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
-            }
+            Err(not_until) => Err(whole_seconds(
+                not_until.wait_time_from(DefaultClock::default().now()),
+            )),
         }
+    }
+
+    /// Seconds `client` is still barred for its failed authentications, if it is.
+    fn barred(&self, client: IpAddr) -> Option<u64> {
+        let barred = self.barred.lock().ok()?;
+        let until = barred.get(&client)?;
+        let left = until.saturating_duration_since(Instant::now());
+        (!left.is_zero()).then(|| whole_seconds(left))
+    }
+
+    /// Counts a failed authentication of `client`; past its budget, it is barred until the
+    /// budget has room again.
+    fn failed_authentication(&self, client: IpAddr) {
+        let Some((_, limiter)) = &self.auth_failures else {
+            return;
+        };
+        let wait = match limiter.check_key(&client) {
+            // The last failure the budget allows: barred until it has room for one more.
+            Ok(state) if state.remaining_burst_capacity() == 0 => {
+                state.quota().replenish_interval()
+            }
+            Ok(_) => return,
+            Err(not_until) => not_until.wait_time_from(DefaultClock::default().now()),
+        };
+        if let Ok(mut barred) = self.barred.lock() {
+            barred.insert(client, Instant::now() + wait);
+        }
+    }
+
+    /// The policy of the failed-authentication budget, for its refusals.
+    fn auth_failures_policy(&self) -> String {
+        let n = self.auth_failures.as_ref().map_or(0, |(n, _)| *n);
+        format!("\"auth-failures\";q={n};w=60")
     }
 
     fn sweep(&self) {
@@ -135,8 +201,53 @@ impl RateLimits {
                 limiter.retain_recent();
                 limiter.shrink_to_fit();
             }
+            if let Some((_, limiter)) = &self.per_key {
+                limiter.retain_recent();
+            }
+            if let Some((_, limiter)) = &self.auth_failures {
+                limiter.retain_recent();
+            }
+            if let Ok(mut barred) = self.barred.lock() {
+                let now = Instant::now();
+                barred.retain(|_, until| *until > now);
+            }
         }
     }
+}
+
+/// A wait in whole seconds, rounded up: `Retry-After` takes no fractions.
+fn whole_seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+/// The rate limits that apply to `req`'s client, and its address: none for an exempt client.
+fn applying(req: &HttpRequest) -> Option<(Arc<RateLimits>, IpAddr)> {
+    let limits = req
+        .app_data::<web::Data<Option<Arc<RateLimits>>>>()
+        .and_then(|limits| limits.get_ref().clone())?;
+    let client = ProxyPolicy::of(req).client_ip(req)?;
+    (limits.limit_loopback || !client.is_loopback()).then_some((limits, client))
+}
+
+/// Charges a request to the budget of the key it was verified with: a 429 when it is spent.
+pub fn charge_key(req: &HttpRequest, key: ApiKeyId) -> Result<(), ApiError> {
+    let Some((limits, _)) = applying(req) else {
+        return Ok(());
+    };
+    let Some(budget) = &limits.per_key else {
+        return Ok(());
+    };
+    limits.take(budget, key).map(drop).map_err(|wait| {
+        metrics::counter!("dateline_rate_limited_total", "budget" => "key").increment(1);
+        ApiError::TooManyRequests {
+            detail: format!(
+                "this key's budget ({} requests a second) is spent; retry in {wait} s",
+                budget.0.per_second
+            ),
+            retry_after: wait,
+            policy: policy_header("key", budget.0),
+        }
+    })
 }
 
 /// Whether a request is one of the expensive kind: a full-text search, facets or related.
@@ -159,17 +270,20 @@ pub async fn limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let limits = req
-        .app_data::<web::Data<Option<Arc<RateLimits>>>>()
-        .and_then(|limits| limits.get_ref().clone());
-    let Some(limits) = limits else {
-        return Ok(next.call(req).await?.map_into_left_body());
-    };
-    let client = ProxyPolicy::of(req.request()).client_ip(req.request());
-    let Some(client) = client.filter(|ip| limits.limit_loopback || !ip.is_loopback()) else {
+    let Some((limits, client)) = applying(req.request()) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
     limits.sweep();
+    let with_credentials = req.headers().contains_key(header::AUTHORIZATION);
+    if with_credentials && let Some(wait) = limits.barred(client) {
+        metrics::counter!("dateline_rate_limited_total", "budget" => "auth-failures").increment(1);
+        let refusal = ApiError::TooManyRequests {
+            detail: format!("too many failed authentications from this address; retry in {wait} s"),
+            retry_after: wait,
+            policy: limits.auth_failures_policy(),
+        };
+        return Ok(req.error_response(refusal).map_into_right_body());
+    }
     let expensive = is_expensive(&req);
     let mut policies = Vec::new();
     let mut states = Vec::new();
@@ -213,7 +327,14 @@ pub async fn limit(
         None
     };
     let mut response = next.call(req).await?;
+    if with_credentials && response.status() == StatusCode::UNAUTHORIZED {
+        limits.failed_authentication(client);
+    }
     let headers = response.headers_mut();
+    // A key's refusal, from inside, names its own budget: kept beside the address's.
+    if let Some(inner) = headers.get(&RATELIMIT_POLICY).and_then(|v| v.to_str().ok()) {
+        policies.push(inner.to_owned());
+    }
     for (name, value) in [(&RATELIMIT_POLICY, policies), (&RATELIMIT, states)] {
         if let Ok(value) = HeaderValue::from_str(&value.join(", ")) {
             headers.insert(name.clone(), value);

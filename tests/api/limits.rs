@@ -119,6 +119,7 @@ async fn each_client_has_a_budget_and_expensive_requests_a_smaller_one() {
             },
             expensive_concurrency: 2,
             limit_loopback: false,
+            ..Default::default()
         })),
         ..Default::default()
     };
@@ -174,4 +175,81 @@ async fn each_client_has_a_budget_and_expensive_requests_a_smaller_one() {
         assert_eq!(local.status, 200);
         assert!(local.header("ratelimit").is_none());
     }
+}
+
+#[actix_web::test]
+async fn a_key_has_a_budget_of_its_own_and_guessing_keys_is_throttled() {
+    use actix_web::test::TestRequest;
+    use dateline::api::rate_limit::{Budget, RateLimitSettings, RateLimits};
+    use dateline::startup::HttpSettings;
+    let (app, writer) = crate::writes::demo_and_writer().await;
+    let http = HttpSettings {
+        rate_limits: Some(RateLimits::new(RateLimitSettings {
+            per_key: Budget {
+                per_second: 1,
+                burst: 2,
+            },
+            auth_failures_per_minute: 3,
+            ..Default::default()
+        })),
+        ..Default::default()
+    };
+    let write = |peer: &str, key: &str| {
+        TestRequest::delete()
+            .uri("/v1/authors/nobody-at-all")
+            .peer_addr(peer.parse().unwrap())
+            .insert_header(("authorization", format!("Bearer {key}")))
+    };
+    // One key from two addresses is one budget: two writes, then 429.
+    for peer in ["203.0.113.7:4000", "203.0.113.8:4000"] {
+        app.call_with(http.clone(), write(peer, &writer))
+            .await
+            .problem(404);
+    }
+    let spent = app
+        .call_with(http.clone(), write("203.0.113.9:4000", &writer))
+        .await;
+    let problem = spent.problem(429);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("key's budget"),
+        "{problem}"
+    );
+    assert_eq!(spent.header("retry-after"), Some("1"));
+    assert_eq!(
+        spent.header("ratelimit-policy"),
+        Some("\"every\";q=200;w=4, \"key\";q=2;w=2")
+    );
+
+    // An address that guesses: three 401s, then 429 for anything with a key, the right one too,
+    // before the key is looked up; reads without a key still pass, and other addresses too.
+    const GUESSER: &str = "198.51.100.4:5000";
+    for guess in ["dl_guess1", "dl_guess2", "dl_guess3"] {
+        app.call_with(http.clone(), write(GUESSER, guess))
+            .await
+            .problem(401);
+    }
+    for key in ["dl_guess4", writer.as_str()] {
+        let barred = app.call_with(http.clone(), write(GUESSER, key)).await;
+        let problem = barred.problem(429);
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("failed authentications"),
+            "{problem}"
+        );
+        let wait: u64 = barred.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "{wait}");
+        assert_eq!(
+            barred.header("ratelimit-policy"),
+            Some("\"auth-failures\";q=3;w=60")
+        );
+    }
+    let read = TestRequest::get()
+        .uri("/v1/authors")
+        .peer_addr(GUESSER.parse().unwrap());
+    assert_eq!(app.call_with(http.clone(), read).await.status, 200);
+    app.call_with(http.clone(), write("198.51.100.5:5000", "dl_guess5"))
+        .await
+        .problem(401);
 }
