@@ -58,6 +58,9 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// A request target (path and query) longer than the server takes.
+    #[error("{0}")]
+    UriTooLong(String),
     /// An `Accept` header that no representation of the resource satisfies.
     #[error("{0}")]
     NotAcceptable(String),
@@ -165,6 +168,7 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::Validation(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -372,36 +376,10 @@ pub fn problem_for_bare_errors<B: MessageBody + 'static>(
 /// "description"` (with `headers(…)` where the response sends some), then the 503 and 500 that
 /// every operation that reaches the database may answer. All are problem documents.
 macro_rules! problem_responses {
-    // An operation that never reaches the database: no 503.
-    (
-        $(#[$doc:meta])*
-        $name:ident without database {
-            $($status:literal $variant:ident: $description:literal,)*
-        }
-    ) => {
-        $(#[$doc])*
-        #[derive(utoipa::IntoResponses)]
-        pub enum $name {
-            $(
-                #[response(status = $status, description = $description,
-                    content_type = "application/problem+json")]
-                $variant(Problem),
-            )*
-            #[response(status = 429,
-                description = "This client's rate budget is spent; retry after `Retry-After` seconds (`RateLimit-Policy` says the budgets)",
-                content_type = "application/problem+json")]
-            TooManyRequests(Problem),
-            #[response(status = 500, description = "An unexpected error",
-                content_type = "application/problem+json")]
-            Internal(Problem),
-        }
-    };
-    (
-        $(#[$doc:meta])*
-        $name:ident {
-            $($status:literal $variant:ident: $description:literal $(headers $headers:tt)?,)*
-        }
-    ) => {
+    // What every operation may answer, around the operation's own errors and `$common`.
+    (@emit $(#[$doc:meta])* $name:ident {
+        $($status:literal $variant:ident: $description:literal $(headers $headers:tt)?,)*
+    } [$($common:tt)*]) => {
         $(#[$doc])*
         #[derive(utoipa::IntoResponses)]
         pub enum $name {
@@ -410,18 +388,30 @@ macro_rules! problem_responses {
                     content_type = "application/problem+json" $(, headers $headers)?)]
                 $variant(Problem),
             )*
+            #[response(status = 414, description = "The path and query are longer than 8 KiB",
+                content_type = "application/problem+json")]
+            UriTooLong(Problem),
             #[response(status = 429,
                 description = "This client's rate budget is spent; retry after `Retry-After` seconds (`RateLimit-Policy` says the budgets)",
                 content_type = "application/problem+json")]
             TooManyRequests(Problem),
-            #[response(status = 503,
-                description = "The database is unavailable or too slow, or too many searches run at once; retry after `Retry-After` seconds",
-                content_type = "application/problem+json")]
-            Unavailable(Problem),
+            $($common)*
             #[response(status = 500, description = "An unexpected error",
                 content_type = "application/problem+json")]
             Internal(Problem),
         }
+    };
+    // An operation that never reaches the database: no 503.
+    ($(#[$doc:meta])* $name:ident without database { $($errors:tt)* }) => {
+        problem_responses!(@emit $(#[$doc])* $name { $($errors)* } []);
+    };
+    ($(#[$doc:meta])* $name:ident { $($errors:tt)* }) => {
+        problem_responses!(@emit $(#[$doc])* $name { $($errors)* } [
+            #[response(status = 503,
+                description = "The database is unavailable or too slow, or too many searches run at once; retry after `Retry-After` seconds",
+                content_type = "application/problem+json")]
+            Unavailable(Problem),
+        ]);
     };
 }
 

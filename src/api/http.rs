@@ -210,10 +210,23 @@ pub fn if_match_holds(list: &str, etag: &str) -> bool {
 }
 
 /// The protocol middleware; see the module docs.
+/// The longest request target (path and query) served, as RFC 9110 asks servers to take at least:
+/// a longer one is a 414 problem. (A head over actix's buffer, 32 KiB, is answered by actix itself,
+/// a bare 431: docs/reliability.md.)
+const MAX_TARGET_BYTES: usize = 8 * 1024;
+
 pub async fn protocol(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let target = req.uri().path_and_query().map_or(0, |t| t.as_str().len());
+    if target > MAX_TARGET_BYTES {
+        let response = ApiError::UriTooLong(format!(
+            "the request target is {target} bytes; at most {MAX_TARGET_BYTES} are served"
+        ))
+        .error_response();
+        return Ok(req.into_response(response));
+    }
     let pattern = req.match_pattern();
     let route = pattern.as_deref().and_then(super::route);
     let asked = req.method().clone();

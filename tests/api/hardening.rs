@@ -176,3 +176,26 @@ async fn an_unknown_file_under_docs_is_a_404_problem() {
     );
     assert_eq!(app.get("/docs/swagger-ui.css").await.status, 200);
 }
+
+#[actix_web::test]
+async fn a_request_target_over_8_kib_is_a_414_problem() {
+    let app = TestApp::empty().await;
+    let long_slug = "a".repeat(9 * 1024);
+    let problem = app
+        .get(&format!("/v1/authors/{long_slug}"))
+        .await
+        .problem(414);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("at most 8192"),
+        "{problem}"
+    );
+    let long_query = format!("/v1/articles?q={}", "news+".repeat(2000));
+    app.get(&long_query).await.problem(414);
+    // Up to the bound, the request is served.
+    let at_bound = format!("/v1/articles?q={}", "n".repeat(8 * 1024 - 15));
+    assert_eq!(
+        app.get(&at_bound).await.status.as_u16(),
+        400,
+        "q is capped at 500"
+    );
+}
