@@ -129,6 +129,11 @@ pub struct ServerSettings {
     #[arg(long, env = "DATELINE_EXPENSIVE_CONCURRENCY")]
     pub expensive_concurrency: Option<usize>,
 
+    /// Milliseconds a refusal (429, or the 503 of the expensive bound) is held before it is
+    /// sent, so that a client that ignores Retry-After is slowed at the cost of a timer.
+    #[arg(long, env = "DATELINE_REFUSAL_DELAY_MS", default_value_t = 1000)]
+    pub refusal_delay_ms: u64,
+
     /// Apply the rate limits to loopback clients too (they are exempt by default: benchmarks,
     /// local tools).
     #[arg(long, env = "DATELINE_RATE_LIMIT_LOOPBACK")]

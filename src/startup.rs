@@ -200,6 +200,7 @@ impl From<&ServerSettings> for HttpSettings {
                     .expensive_concurrency
                     .unwrap_or(settings.pool_size / 2),
                 limit_loopback: settings.rate_limit_loopback,
+                refusal_delay: Duration::from_millis(settings.refusal_delay_ms),
             })),
         }
     }

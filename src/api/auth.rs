@@ -30,7 +30,7 @@ impl FromRequest for WriteKey {
             let (id, scopes) = keys::active_key(&mut conn, &token)
                 .await?
                 .ok_or_else(|| ApiError::Unauthorized("unknown or revoked API key".to_owned()))?;
-            super::rate_limit::charge_key(&req, id)?;
+            super::rate_limit::charge_key(&req, id).await?;
             if !scopes.iter().any(|s| s == Scope::Write.as_str()) {
                 return Err(ApiError::Forbidden(
                     "this API key lacks the `write` scope".to_owned(),

@@ -67,6 +67,7 @@ pub struct RateLimits {
     /// At most this many expensive requests run at once; the next ones are a 503.
     running_expensive: Semaphore,
     limit_loopback: bool,
+    refusal_delay: Duration,
     requests: AtomicU32,
 }
 
@@ -90,6 +91,12 @@ pub struct RateLimitSettings {
     pub auth_failures_per_minute: u32,
     pub expensive_concurrency: usize,
     pub limit_loopback: bool,
+    /// How long a refusal (429, or the 503 of the expensive bound) is held before it is sent. A
+    /// client that ignores `Retry-After` and asks again as fast as it is answered is then slowed
+    /// to one request per delay and connection, at the cost of a timer rather than of the CPU
+    /// that cheap reads need: without it, 200 such clients made the server answer 3,000
+    /// refusals a second (bench/search-flood.py, docs/reliability.md).
+    pub refusal_delay: Duration,
 }
 
 impl Default for RateLimitSettings {
@@ -110,6 +117,7 @@ impl Default for RateLimitSettings {
             auth_failures_per_minute: 10,
             expensive_concurrency: 4,
             limit_loopback: false,
+            refusal_delay: Duration::from_secs(1),
         }
     }
 }
@@ -134,6 +142,7 @@ impl RateLimits {
             barred: Mutex::new(HashMap::new()),
             running_expensive: Semaphore::new(settings.expensive_concurrency.max(1)),
             limit_loopback: settings.limit_loopback,
+            refusal_delay: settings.refusal_delay,
             requests: AtomicU32::new(0),
         })
     }
@@ -229,24 +238,27 @@ fn applying(req: &HttpRequest) -> Option<(Arc<RateLimits>, IpAddr)> {
     (limits.limit_loopback || !client.is_loopback()).then_some((limits, client))
 }
 
-/// Charges a request to the budget of the key it was verified with: a 429 when it is spent.
-pub fn charge_key(req: &HttpRequest, key: ApiKeyId) -> Result<(), ApiError> {
+/// Charges a request to the budget of the key it was verified with: a 429, after the refusal
+/// delay, when it is spent.
+pub async fn charge_key(req: &HttpRequest, key: ApiKeyId) -> Result<(), ApiError> {
     let Some((limits, _)) = applying(req) else {
         return Ok(());
     };
     let Some(budget) = &limits.per_key else {
         return Ok(());
     };
-    limits.take(budget, key).map(drop).map_err(|wait| {
-        metrics::counter!("dateline_rate_limited_total", "budget" => "key").increment(1);
-        ApiError::TooManyRequests {
-            detail: format!(
-                "this key's budget ({} requests a second) is spent; retry in {wait} s",
-                budget.0.per_second
-            ),
-            retry_after: wait,
-            policy: policy_header("key", budget.0),
-        }
+    let Err(wait) = limits.take(budget, key) else {
+        return Ok(());
+    };
+    metrics::counter!("dateline_rate_limited_total", "budget" => "key").increment(1);
+    tokio::time::sleep(limits.refusal_delay).await;
+    Err(ApiError::TooManyRequests {
+        detail: format!(
+            "this key's budget ({} requests a second) is spent; retry in {wait} s",
+            budget.0.per_second
+        ),
+        retry_after: wait,
+        policy: policy_header("key", budget.0),
     })
 }
 
@@ -282,7 +294,7 @@ pub async fn limit(
             retry_after: wait,
             policy: limits.auth_failures_policy(),
         };
-        return Ok(req.error_response(refusal).map_into_right_body());
+        return Ok(refuse(req, refusal).await);
     }
     let expensive = is_expensive(&req);
     let mut policies = Vec::new();
@@ -306,7 +318,7 @@ pub async fn limit(
                     retry_after: wait,
                     policy: policies.join(", "),
                 };
-                return Ok(req.error_response(refusal).map_into_right_body());
+                return Ok(refuse(req, refusal).await);
             }
         }
     }
@@ -320,7 +332,7 @@ pub async fn limit(
                     "too many searches, facets and related lists are running; retry in 1 s"
                         .to_owned(),
                 );
-                return Ok(req.error_response(refusal).map_into_right_body());
+                return Ok(refuse(req, refusal).await);
             }
         }
     } else {
@@ -341,6 +353,13 @@ pub async fn limit(
         }
     }
     Ok(response.map_into_left_body())
+}
+
+/// Answers `refusal` after the refusal delay (`RateLimitSettings::refusal_delay`).
+async fn refuse<B>(req: ServiceRequest, refusal: ApiError) -> ServiceResponse<EitherBody<B>> {
+    let delay = applying(req.request()).map_or(Duration::ZERO, |(limits, _)| limits.refusal_delay);
+    tokio::time::sleep(delay).await;
+    req.error_response(refusal).map_into_right_body()
 }
 
 /// How long a client waits after an expensive request was refused for want of a free slot.

@@ -67,13 +67,7 @@ async fn a_read_whose_connection_is_killed_is_answered_from_a_new_one() {
         app.get(&format!("/v1/articles/{SEED}")),
     )
     .await;
-    assert_eq!(
-        response.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&response.body)
-    );
-    assert_eq!(response.json()["slug"], SEED);
+    assert_eq!(response.json_of(200)["slug"], SEED);
 }
 
 #[actix_web::test]
@@ -118,13 +112,7 @@ async fn a_batch_whose_connection_is_killed_stops_and_reports_what_it_did_not_do
         ),
     )
     .await;
-    assert_eq!(
-        response.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&response.body)
-    );
-    let results: Vec<Value> = response.json()["results"].as_array().unwrap().clone();
+    let results: Vec<Value> = response.json_of(200)["results"].as_array().unwrap().clone();
     let statuses: Vec<&Value> = results.iter().map(|r| &r["status"]).collect();
     assert_eq!(statuses, [&json!(201), &json!(503), &json!(503)]);
     assert_eq!(

@@ -169,6 +169,18 @@ impl Response {
         self.header("content-type").unwrap_or_default()
     }
 
+    /// Asserts this status, showing the body when it is another, and returns the JSON body.
+    #[track_caller]
+    pub fn json_of(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        self.json()
+    }
+
     /// Asserts an RFC 9457 problem with this status, and returns it.
     #[track_caller]
     pub fn problem(&self, status: u16) -> Value {

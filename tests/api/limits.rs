@@ -119,6 +119,8 @@ async fn each_client_has_a_budget_and_expensive_requests_a_smaller_one() {
             },
             expensive_concurrency: 2,
             limit_loopback: false,
+            // Refusals at once, so that no token comes back while one is held.
+            refusal_delay: Duration::ZERO,
             ..Default::default()
         })),
         ..Default::default()
@@ -206,9 +208,16 @@ async fn a_key_has_a_budget_of_its_own_and_guessing_keys_is_throttled() {
             .await
             .problem(404);
     }
+    let started = Instant::now();
     let spent = app
         .call_with(http.clone(), write("203.0.113.9:4000", &writer))
         .await;
+    // Held a second before it is sent: a client that ignores Retry-After is slowed for free.
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
     let problem = spent.problem(429);
     assert!(
         problem["detail"].as_str().unwrap().contains("key's budget"),
