@@ -21,6 +21,25 @@ pub struct DatabaseSettings {
     pub data_dir: Option<PathBuf>,
 }
 
+impl ServerSettings {
+    /// The bounds of each pool the server opens.
+    pub fn pool(&self) -> crate::db::PoolSettings {
+        use std::time::Duration;
+        crate::db::PoolSettings {
+            max_size: self.pool_size,
+            wait: Duration::from_secs(self.pool_wait),
+            connect: Duration::from_secs(self.connect_timeout),
+            statement_timeout: Duration::from_secs(self.statement_timeout),
+        }
+    }
+
+    /// The request timeout: as set, or two seconds over the statement timeout.
+    pub fn request_timeout(&self) -> u64 {
+        self.request_timeout
+            .unwrap_or(self.statement_timeout.saturating_add(2))
+    }
+}
+
 impl DatabaseSettings {
     pub fn data_dir(&self) -> PathBuf {
         self.data_dir
@@ -81,9 +100,21 @@ pub struct ServerSettings {
     pub body_timeout: u64,
 
     /// Seconds from a request's head to its answer, database included; then 503 with
-    /// Retry-After. The database's statement timeout is 10 s.
-    #[arg(long, env = "DATELINE_REQUEST_TIMEOUT", default_value_t = 12)]
-    pub request_timeout: u64,
+    /// Retry-After [default: the statement timeout + 2].
+    #[arg(long, env = "DATELINE_REQUEST_TIMEOUT")]
+    pub request_timeout: Option<u64>,
+
+    /// Seconds a statement may run before PostgreSQL cancels it (a 503).
+    #[arg(long, env = "DATELINE_STATEMENT_TIMEOUT", default_value_t = 10)]
+    pub statement_timeout: u64,
+
+    /// Seconds a request waits for a free database connection; then 503.
+    #[arg(long, env = "DATELINE_POOL_WAIT", default_value_t = 5)]
+    pub pool_wait: u64,
+
+    /// Seconds opening a database connection may take.
+    #[arg(long, env = "DATELINE_CONNECT_TIMEOUT", default_value_t = 5)]
+    pub connect_timeout: u64,
 
     /// Seconds an idle keep-alive connection stays open.
     #[arg(long, env = "DATELINE_KEEP_ALIVE", default_value_t = 5)]

@@ -115,12 +115,29 @@ impl ConnectionLoss for diesel::result::Error {
     }
 }
 
-/// How long a request waits for a connection before it is answered 503.
-const POOL_WAIT: Duration = Duration::from_secs(5);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The client-side bounds of a pool, and the server-side one of its statements.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    pub max_size: usize,
+    /// How long a request waits for a connection before it is answered 503.
+    pub wait: Duration,
+    /// How long opening a connection (and recycling one) may take.
+    pub connect: Duration,
+    /// A statement running longer is cancelled by PostgreSQL, so that no request holds a
+    /// connection indefinitely.
+    pub statement_timeout: Duration,
+}
 
-/// A statement running longer is cancelled, so that no request holds a connection indefinitely.
-const STATEMENT_TIMEOUT: &str = "10s";
+impl PoolSettings {
+    pub fn of_size(max_size: usize) -> Self {
+        Self {
+            max_size,
+            wait: Duration::from_secs(5),
+            connect: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+        }
+    }
+}
 
 /// How every connection plans its statements: generic plans (see `build_pool`).
 pub const GENERIC_PLANS: &str = "SET plan_cache_mode = force_generic_plan";
@@ -129,12 +146,18 @@ pub const GENERIC_PLANS: &str = "SET plan_cache_mode = force_generic_plan";
 /// the GIN index; a generic plan cannot tell (store::sql::with_custom_plans).
 pub const CUSTOM_PLANS: &str = "SET plan_cache_mode = force_custom_plan";
 
+/// A pool of `max_size` connections with the default bounds.
 pub fn build_pool(database_url: &str, max_size: usize) -> Result<DbPool, String> {
+    build_pool_with(database_url, PoolSettings::of_size(max_size))
+}
+
+pub fn build_pool_with(database_url: &str, settings: PoolSettings) -> Result<DbPool, String> {
+    let statement_timeout = settings.statement_timeout.as_millis();
     let mut config = ManagerConfig::default();
     // A broken connection shows on first use anyway (and diesel-async then drops it); a `SELECT 1`
     // on every checkout would cost each request a round trip.
     config.recycling_method = RecyclingMethod::Fast;
-    config.custom_setup = Box::new(|url| {
+    config.custom_setup = Box::new(move |url| {
         async move {
             let mut conn = AsyncPgConnection::establish(url).await?;
             // Generic plans: the hot statements are prepared once per connection and their best
@@ -142,7 +165,7 @@ pub fn build_pool(database_url: &str, max_size: usize) -> Result<DbPool, String>
             // each execution, which PostgreSQL otherwise often does, only costs time
             // (docs/performance.md, docs/decisions.md).
             conn.batch_execute(&format!(
-                "SET statement_timeout = '{STATEMENT_TIMEOUT}'; {GENERIC_PLANS}"
+                "SET statement_timeout = {statement_timeout}; {GENERIC_PLANS}"
             ))
             .await
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
@@ -153,11 +176,11 @@ pub fn build_pool(database_url: &str, max_size: usize) -> Result<DbPool, String>
     let manager =
         AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
-        .max_size(max_size)
+        .max_size(settings.max_size)
         .runtime(deadpool::Runtime::Tokio1)
-        .wait_timeout(Some(POOL_WAIT))
-        .create_timeout(Some(CONNECT_TIMEOUT))
-        .recycle_timeout(Some(CONNECT_TIMEOUT))
+        .wait_timeout(Some(settings.wait))
+        .create_timeout(Some(settings.connect))
+        .recycle_timeout(Some(settings.connect))
         .build()
         .map_err(|e| format!("cannot build the connection pool: {e}"))
 }

@@ -56,9 +56,9 @@ fn serve(
     }
     actix_web::rt::System::new().block_on(async {
         let databases = db::Databases {
-            primary: db::build_pool(&database.url, server.pool_size)?,
+            primary: db::build_pool_with(&database.url, server.pool())?,
             replica: match &server.database_replica_url {
-                Some(url) => Some(db::build_pool(url, server.pool_size)?),
+                Some(url) => Some(db::build_pool_with(url, server.pool())?),
                 None => None,
             },
         };

@@ -180,7 +180,7 @@ impl From<&ServerSettings> for HttpSettings {
             },
             limits: Limits {
                 body_idle: Duration::from_secs(settings.body_timeout),
-                request: Duration::from_secs(settings.request_timeout),
+                request: Duration::from_secs(settings.request_timeout()),
             },
             rate_limits: Some(RateLimits::new(RateLimitSettings {
                 every: Budget {
