@@ -294,7 +294,7 @@ pub async fn limit(
             retry_after: wait,
             policy: limits.auth_failures_policy(),
         };
-        return Ok(refuse(req, refusal).await);
+        return Ok(refuse(req, refusal, limits.refusal_delay).await);
     }
     let expensive = is_expensive(&req);
     let mut policies = Vec::new();
@@ -318,7 +318,7 @@ pub async fn limit(
                     retry_after: wait,
                     policy: policies.join(", "),
                 };
-                return Ok(refuse(req, refusal).await);
+                return Ok(refuse(req, refusal, limits.refusal_delay).await);
             }
         }
     }
@@ -332,7 +332,7 @@ pub async fn limit(
                     "too many searches, facets and related lists are running; retry in 1 s"
                         .to_owned(),
                 );
-                return Ok(refuse(req, refusal).await);
+                return Ok(refuse(req, refusal, limits.refusal_delay).await);
             }
         }
     } else {
@@ -356,8 +356,11 @@ pub async fn limit(
 }
 
 /// Answers `refusal` after the refusal delay (`RateLimitSettings::refusal_delay`).
-async fn refuse<B>(req: ServiceRequest, refusal: ApiError) -> ServiceResponse<EitherBody<B>> {
-    let delay = applying(req.request()).map_or(Duration::ZERO, |(limits, _)| limits.refusal_delay);
+async fn refuse<B>(
+    req: ServiceRequest,
+    refusal: ApiError,
+    delay: Duration,
+) -> ServiceResponse<EitherBody<B>> {
     tokio::time::sleep(delay).await;
     req.error_response(refusal).map_into_right_body()
 }
