@@ -184,14 +184,8 @@ impl Response {
     /// Asserts an RFC 9457 problem with this status, and returns it.
     #[track_caller]
     pub fn problem(&self, status: u16) -> Value {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "body: {}",
-            String::from_utf8_lossy(&self.body)
-        );
+        let problem = self.json_of(status);
         assert_eq!(self.content_type(), "application/problem+json");
-        let problem = self.json();
         assert_eq!(problem["status"], status);
         assert!(problem["title"].is_string());
         assert!(problem["type"].is_string());
