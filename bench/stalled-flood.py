@@ -1,8 +1,9 @@
 """A flood of stalled request bodies: N chunked POSTs that send one byte and stop (every other
-one with a write key), against a running dateline; prints the server's RSS idle, with all of
-them open, once the server has closed them, and after.
+one with a write key), against a running dateline, ROUNDS times (default 3); prints for each
+round the server's RSS idle, with all of them open, once the server has closed them, and 10 s
+later, with how much of it is in transparent huge pages.
 
-Usage: python3 bench/stalled-flood.py PORT N SERVER_PID [WRITE_KEY]
+Usage: python3 bench/stalled-flood.py PORT N SERVER_PID [WRITE_KEY [ROUNDS]]
 (docs/reliability.md has the figures; the file-descriptor limit must allow N sockets.)
 """
 
@@ -18,9 +19,14 @@ def rss_mb(pid):
     return -1
 
 
-def main():
-    port, n, pid = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-    key = sys.argv[4] if len(sys.argv) > 4 else None
+def huge_mb(pid):
+    for line in open(f"/proc/{pid}/smaps_rollup"):
+        if line.startswith("AnonHugePages"):
+            return int(line.split()[1]) // 1024
+    return -1
+
+
+def flood(port, n, pid, key):
     print("idle RSS MB", rss_mb(pid))
     sockets, started = [], time.time()
     for i in range(n):
@@ -50,7 +56,16 @@ def main():
     for s in sockets:
         s.close()
     time.sleep(10)
-    print("10 s later, RSS MB", rss_mb(pid))
+    print("10 s later, RSS MB", rss_mb(pid), "of which in huge pages", huge_mb(pid))
+
+
+def main():
+    port, n, pid = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    key = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] else None
+    rounds = int(sys.argv[5]) if len(sys.argv) > 5 else 3
+    for round_ in range(1, rounds + 1):
+        print(f"-- round {round_}")
+        flood(port, n, pid, key)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 //! - the data: [`store`];
 //! - the base: [`db`], [`schema`], [`vocab`], [`text`], [`local_pg`].
 
+pub mod allocator;
 pub mod api;
 pub mod cli;
 pub mod config;

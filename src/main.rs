@@ -8,11 +8,12 @@ use dateline::store::keys as api_keys;
 use dateline::{db, openapi};
 
 /// mimalloc gives memory back to the system after a burst (a flood of stalled connections, a
-/// large batch); glibc's allocator kept it (docs/reliability.md).
+/// large batch); glibc's allocator kept it (`dateline::allocator`, docs/reliability.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    dateline::allocator::return_freed_memory_at_once();
     dateline::startup::init_logging();
     let result = match Cli::parse().command {
         Command::Serve { db, server, demo } => serve(&db, &server, demo),

@@ -19,7 +19,7 @@ const LATEST_DIPLOMACY: &str = "/v1/topics/diplomacy/articles?limit=5";
 
 /// A `dateline serve` process on a free port; killed when dropped.
 pub struct ServerProcess {
-    _child: Child,
+    child: Child,
     pub base: String,
     client: awc::Client,
 }
@@ -63,10 +63,30 @@ impl ServerProcess {
         // Keep draining stdout so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Self {
-            _child: child,
+            child,
             base,
             client: awc::Client::default(),
         }
+    }
+
+    /// The server's resident anonymous memory (heap and stacks, not the mapped binary), in KiB.
+    pub fn anonymous_memory_kib(&self) -> u64 {
+        self.proc_kib("status", "RssAnon:")
+    }
+
+    /// How much of the server's memory is in transparent huge pages, in KiB.
+    pub fn huge_page_memory_kib(&self) -> u64 {
+        self.proc_kib("smaps_rollup", "AnonHugePages:")
+    }
+
+    /// A `/proc/PID/FILE` line's figure in kB.
+    fn proc_kib(&self, file: &str, field: &str) -> u64 {
+        let pid = self.child.id().expect("the server runs");
+        let text = std::fs::read_to_string(format!("/proc/{pid}/{file}")).expect("/proc");
+        text.lines()
+            .find_map(|line| line.strip_prefix(field))
+            .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("{field} in /proc/{pid}/{file}"))
     }
 
     /// GET: the body and the `x-cache` header.

@@ -65,6 +65,63 @@ async fn stalled_bodies_are_answered_and_their_connections_closed() {
     assert_eq!(page["data"].as_array().map(Vec::len), Some(1));
 }
 
+/// `n` stalled POSTs at once, every other one with `key`; each must be answered and closed.
+async fn stall_many(address: &str, key: &str, n: usize) {
+    let stalls = (0..n).map(|i| async move { stall(address, (i % 2 == 1).then_some(key)).await });
+    for (i, (answer, _)) in futures_util::future::join_all(stalls)
+        .await
+        .iter()
+        .enumerate()
+    {
+        assert!(answer.starts_with("HTTP/1.1 4"), "{i}: {answer}");
+    }
+}
+
+/// The server's memory half a second after the last connection closed, with nothing else sent.
+async fn settled_memory_kib(server: &ServerProcess) -> u64 {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.anonymous_memory_kib()
+}
+
+#[actix_web::test]
+async fn a_flood_of_stalled_bodies_gives_its_memory_back() {
+    let app = TestApp::with_demo().await;
+    let writer = key(&app, &[Scope::Write]).await;
+    let server = ServerProcess::start_with(&app, &["--body-timeout", "1"]).await;
+    let address = server.base.trim_start_matches("http://").to_owned();
+    // The first burst of concurrency sets up what the process keeps for it (ordinary traffic
+    // does the same: docs/reliability.md); the idle level is measured after a larger one.
+    stall_many(&address, &writer, 2000).await;
+    let idle = settled_memory_kib(&server).await;
+    let flood = tokio::spawn({
+        let (address, writer) = (address.clone(), writer.clone());
+        async move { stall_many(&address, &writer, 1000).await }
+    });
+    let mut peak = idle;
+    while !flood.is_finished() {
+        peak = peak.max(server.anonymous_memory_kib());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    flood
+        .await
+        .expect("the flood's connections are all answered");
+    let after = settled_memory_kib(&server).await;
+    assert!(
+        peak > idle + 8 * 1024,
+        "the open connections cost memory: {idle} → {peak} KiB"
+    );
+    // At least three quarters of what the open connections took is given back. The release build,
+    // alone on the machine, comes back within 4 % of idle (`bench/stalled-flood.py`); a debug
+    // build beside the other tests varies more. Before mimalloc's purge delay was set to zero
+    // and its huge pages turned off, more than half was kept, and the process then grew.
+    assert!(
+        after.saturating_sub(idle) * 4 <= peak - idle,
+        "given back once closed: {idle} → {peak} → {after} KiB"
+    );
+    // Nothing is in huge pages, which the kernel fills in while the process idles.
+    assert_eq!(server.huge_page_memory_kib(), 0);
+}
+
 #[actix_web::test]
 async fn an_answer_held_up_past_the_request_timeout_is_a_503() {
     let app = TestApp::with_demo().await;
