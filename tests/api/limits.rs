@@ -1,6 +1,8 @@
 //! Time limits, against a real server process: a body that stops arriving is answered 408 and
-//! its connection closed (with or without a key), and an answer the database holds up past the
-//! request timeout is a 503 problem with `Retry-After`, after which the server serves on.
+//! its connection closed (with or without a key), and a flood of them gives its memory back; an
+//! answer the database holds up past the request timeout, a statement past the statement
+//! timeout, a wait past the pool wait and a connection past the connect timeout are each a 503
+//! problem with `Retry-After`, after which the server serves on.
 
 use std::time::{Duration, Instant};
 
@@ -122,41 +124,179 @@ async fn a_flood_of_stalled_bodies_gives_its_memory_back() {
     assert_eq!(server.huge_page_memory_kib(), 0);
 }
 
+const SEED: &str = "/v1/articles/us-formally-rejects-russias-top-security-demands";
+
+/// Holds the seed article's row in another transaction, so that a write to it waits on the lock;
+/// rolled back by `ROLLBACK` on the returned connection.
+async fn hold_seed_row(app: &TestApp) -> dateline::db::DbConn {
+    let mut holder = app.pool.get().await.expect("connection");
+    holder
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM articles WHERE slug = '{}' FOR UPDATE",
+            SEED.trim_start_matches("/v1/articles/")
+        ))
+        .await
+        .expect("lock");
+    holder
+}
+
+/// A PATCH of the seed article: its status, how long it took, and its answer's headers and body.
+async fn patch_seed(base: &str, writer: &str) -> (u16, Duration, bool, Value) {
+    let started = Instant::now();
+    let mut response = awc::Client::default()
+        .patch(format!("{base}{SEED}"))
+        .insert_header(("authorization", format!("Bearer {writer}")))
+        .insert_header(("content-type", "application/merge-patch+json"))
+        .timeout(Duration::from_secs(30))
+        .send_body(r#"{"headline": "Held up"}"#)
+        .await
+        .expect("an answer");
+    let took = started.elapsed();
+    let retry_after = response.headers().contains_key("retry-after");
+    let body = response.json().await.unwrap_or(Value::Null);
+    (response.status().as_u16(), took, retry_after, body)
+}
+
+/// Asserts a 503 problem with `Retry-After` that came within `bound`.
+fn assert_unavailable(
+    (status, took, retry_after, problem): &(u16, Duration, bool, Value),
+    bound: Duration,
+) {
+    assert_eq!(*status, 503, "{problem}");
+    assert!(*took < bound, "answered after {took:?}");
+    assert!(*retry_after, "Retry-After");
+    assert_eq!(problem["status"], 503);
+}
+
 #[actix_web::test]
 async fn an_answer_held_up_past_the_request_timeout_is_a_503() {
     let app = TestApp::with_demo().await;
     let writer = key(&app, &[Scope::Write]).await;
     let server = ServerProcess::start_with(&app, &["--request-timeout", "1"]).await;
-    // Another transaction holds the article's row, so its replacement waits on the lock.
-    let mut holder = app.pool.get().await.expect("connection");
-    holder
-        .batch_execute(
-            "BEGIN; SELECT 1 FROM articles \
-             WHERE slug = 'us-formally-rejects-russias-top-security-demands' FOR UPDATE",
-        )
-        .await
-        .expect("lock");
-    let client = awc::Client::default();
-    let started = Instant::now();
-    let mut response = client
-        .patch(format!(
-            "{}/v1/articles/us-formally-rejects-russias-top-security-demands",
-            server.base
-        ))
-        .insert_header(("authorization", format!("Bearer {writer}")))
-        .insert_header(("content-type", "application/merge-patch+json"))
-        .send_body(r#"{"headline": "Held up"}"#)
-        .await
-        .expect("an answer");
-    let took = started.elapsed();
-    assert_eq!(response.status().as_u16(), 503);
-    assert!(took < Duration::from_secs(3), "answered after {took:?}");
-    assert!(response.headers().contains_key("retry-after"));
-    let problem: Value = response.json().await.expect("a problem document");
-    assert_eq!(problem["status"], 503);
+    let mut holder = hold_seed_row(&app).await;
+    assert_unavailable(
+        &patch_seed(&server.base, &writer).await,
+        Duration::from_secs(3),
+    );
     holder.batch_execute("ROLLBACK").await.expect("unlock");
     let (page, _) = server.get("/v1/articles?limit=1").await;
     assert_eq!(page["data"].as_array().map(Vec::len), Some(1));
+}
+
+#[actix_web::test]
+async fn a_statement_past_the_statement_timeout_is_cancelled_and_a_503() {
+    let app = TestApp::with_demo().await;
+    let writer = key(&app, &[Scope::Write]).await;
+    let args = ["--statement-timeout", "1", "--request-timeout", "20"];
+    let server = ServerProcess::start_with(&app, &args).await;
+    let mut holder = hold_seed_row(&app).await;
+    let answer = patch_seed(&server.base, &writer).await;
+    assert_unavailable(&answer, Duration::from_secs(4));
+    // PostgreSQL cancelled it, not the request timeout: the database's words are not shown.
+    assert!(answer.1 >= Duration::from_secs(1), "{:?}", answer.1);
+    assert!(
+        !answer.3.to_string().contains("canceling statement"),
+        "{}",
+        answer.3
+    );
+    holder.batch_execute("ROLLBACK").await.expect("unlock");
+    let (article, _) = server.get(SEED).await;
+    assert_ne!(
+        article["headline"], "Held up",
+        "the cancelled write left nothing"
+    );
+}
+
+#[actix_web::test]
+async fn a_request_that_waits_past_the_pool_wait_is_a_503() {
+    let app = TestApp::with_demo().await;
+    let writer = key(&app, &[Scope::Write]).await;
+    let args = [
+        "--pool-size",
+        "1",
+        "--pool-wait",
+        "1",
+        "--statement-timeout",
+        "20",
+        "--request-timeout",
+        "25",
+        "--response-cache-mb",
+        "0",
+    ];
+    let server = ServerProcess::start_with(&app, &args).await;
+    let mut holder = hold_seed_row(&app).await;
+    // The PATCH holds the pool's one connection while it waits on the lock.
+    let patch = actix_web::rt::spawn({
+        let (base, writer) = (server.base.clone(), writer.clone());
+        async move { patch_seed(&base, &writer).await.0 }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = Instant::now();
+    let mut response = awc::Client::default()
+        .get(format!("{}/v1/authors?limit=1", server.base))
+        .send()
+        .await
+        .expect("an answer");
+    let took = started.elapsed();
+    let retry_after = response.headers().contains_key("retry-after");
+    let problem: Value = response.json().await.unwrap_or(Value::Null);
+    assert_unavailable(
+        &(response.status().as_u16(), took, retry_after, problem),
+        Duration::from_secs(3),
+    );
+    assert!(
+        took >= Duration::from_millis(900),
+        "it waited for the pool: {took:?}"
+    );
+    holder.batch_execute("ROLLBACK").await.expect("unlock");
+    assert_eq!(
+        patch.await.expect("the PATCH ends"),
+        200,
+        "the held write then goes through"
+    );
+}
+
+#[actix_web::test]
+async fn a_database_that_never_answers_a_connection_is_a_503_within_the_connect_timeout() {
+    let app = TestApp::with_demo().await;
+    // A replica that accepts connections and never says a word.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let replica = format!(
+        "postgres://postgres@{}/dateline",
+        silent.local_addr().expect("addr")
+    );
+    let held = actix_web::rt::spawn(async move {
+        let mut sockets = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            sockets.push(socket);
+        }
+    });
+    let args = [
+        "--database-replica-url",
+        replica.as_str(),
+        "--connect-timeout",
+        "1",
+        "--response-cache-mb",
+        "0",
+    ];
+    let server = ServerProcess::start_with(&app, &args).await;
+    let started = Instant::now();
+    let mut response = awc::Client::default()
+        .get(format!("{}/v1/authors?limit=1", server.base))
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .expect("an answer");
+    let took = started.elapsed();
+    let retry_after = response.headers().contains_key("retry-after");
+    let problem: Value = response.json().await.unwrap_or(Value::Null);
+    assert_unavailable(
+        &(response.status().as_u16(), took, retry_after, problem),
+        Duration::from_secs(4),
+    );
+    held.abort();
 }
 
 #[actix_web::test]
