@@ -157,6 +157,21 @@ async fn patch_seed(base: &str, writer: &str) -> (u16, Duration, bool, Value) {
     (response.status().as_u16(), took, retry_after, body)
 }
 
+/// A GET of the first author, an uncached read: as [`patch_seed`] gives its answer.
+async fn get_authors(base: &str) -> (u16, Duration, bool, Value) {
+    let started = Instant::now();
+    let mut response = awc::Client::default()
+        .get(format!("{base}/v1/authors?limit=1"))
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .expect("an answer");
+    let took = started.elapsed();
+    let retry_after = response.headers().contains_key("retry-after");
+    let body = response.json().await.unwrap_or(Value::Null);
+    (response.status().as_u16(), took, retry_after, body)
+}
+
 /// Asserts a 503 problem with `Retry-After` that came within `bound`.
 fn assert_unavailable(
     (status, took, retry_after, problem): &(u16, Duration, bool, Value),
@@ -231,19 +246,9 @@ async fn a_request_that_waits_past_the_pool_wait_is_a_503() {
         async move { patch_seed(&base, &writer).await.0 }
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let started = Instant::now();
-    let mut response = awc::Client::default()
-        .get(format!("{}/v1/authors?limit=1", server.base))
-        .send()
-        .await
-        .expect("an answer");
-    let took = started.elapsed();
-    let retry_after = response.headers().contains_key("retry-after");
-    let problem: Value = response.json().await.unwrap_or(Value::Null);
-    assert_unavailable(
-        &(response.status().as_u16(), took, retry_after, problem),
-        Duration::from_secs(3),
-    );
+    let answer = get_authors(&server.base).await;
+    assert_unavailable(&answer, Duration::from_secs(3));
+    let took = answer.1;
     assert!(
         took >= Duration::from_millis(900),
         "it waited for the pool: {took:?}"
@@ -282,20 +287,7 @@ async fn a_database_that_never_answers_a_connection_is_a_503_within_the_connect_
         "0",
     ];
     let server = ServerProcess::start_with(&app, &args).await;
-    let started = Instant::now();
-    let mut response = awc::Client::default()
-        .get(format!("{}/v1/authors?limit=1", server.base))
-        .timeout(Duration::from_secs(30))
-        .send()
-        .await
-        .expect("an answer");
-    let took = started.elapsed();
-    let retry_after = response.headers().contains_key("retry-after");
-    let problem: Value = response.json().await.unwrap_or(Value::Null);
-    assert_unavailable(
-        &(response.status().as_u16(), took, retry_after, problem),
-        Duration::from_secs(4),
-    );
+    assert_unavailable(&get_authors(&server.base).await, Duration::from_secs(4));
     held.abort();
 }
 
