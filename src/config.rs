@@ -77,6 +77,12 @@ pub struct ServerSettings {
     #[arg(long, env = "DATELINE_RESPONSE_CACHE_MB", default_value_t = 16)]
     pub response_cache_mb: u64,
 
+    /// Find every search's matches in PostgreSQL alone, without the search index in the process
+    /// (which holds every listed article's lexemes in memory and takes minutes per million
+    /// articles to fill at start; docs/search.md).
+    #[arg(long, env = "DATELINE_NO_SEARCH_INDEX")]
+    pub no_search_index: bool,
+
     /// Origins whose pages may write (POST, PUT, PATCH, DELETE) from a browser, comma-separated,
     /// e.g. https://newsroom.example.com. Any origin may read.
     #[arg(long, env = "DATELINE_CORS_ORIGINS", value_delimiter = ',')]

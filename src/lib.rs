@@ -4,6 +4,7 @@
 //! - the application: [`cli`], [`config`], [`startup`], [`openapi`];
 //! - HTTP: [`api`];
 //! - writes and reads: [`ingest`], [`queries`];
+//! - the search index the reads find matches in: [`search_index`];
 //! - the data: [`store`];
 //! - the base: [`db`], [`schema`], [`vocab`], [`text`], [`local_pg`].
 
@@ -18,6 +19,7 @@ pub mod media;
 pub mod openapi;
 pub mod queries;
 pub mod schema;
+pub mod search_index;
 pub mod startup;
 pub mod store;
 pub mod text;

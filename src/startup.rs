@@ -21,6 +21,7 @@ use crate::config::{DatabaseSettings, ServerSettings};
 use crate::db::{self, Databases};
 use crate::ingest::linking::SharedGazetteer;
 use crate::local_pg::LocalPostgres;
+use crate::search_index::SearchIndex;
 
 /// The largest request body: a batch of 1,000 full articles fits.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -70,6 +71,7 @@ pub fn app(
     spec: web::Data<SpecJson>,
     gazetteer: web::Data<SharedGazetteer>,
     cache: web::Data<ResponseCache>,
+    search_index: Option<web::Data<SearchIndex>>,
     http: HttpSettings,
 ) -> App<
     impl ServiceFactory<
@@ -87,6 +89,10 @@ pub fn app(
         .configure(crate::api::configure)
         .split_for_parts();
     // Writes, and the key checks, take the primary's pool; reads take a `ReadDb`.
+    let app = match search_index {
+        Some(index) => app.app_data(index),
+        None => app,
+    };
     app.app_data(web::Data::new(databases.primary.clone()))
         .app_data(web::Data::new(databases))
         .app_data(spec)
@@ -230,6 +236,13 @@ impl Application {
             settings.response_cache_mb.saturating_mul(1024 * 1024),
         ));
         cache::spawn_listener(cache.clone(), database_url.to_owned());
+        let search_index = if settings.no_search_index {
+            None
+        } else {
+            let index =
+                SearchIndex::start(databases.primary.clone()).map_err(std::io::Error::other)?;
+            Some(web::Data::from(index))
+        };
         let http = HttpSettings::from(settings);
         let mut server = HttpServer::new(move || {
             app(
@@ -237,6 +250,7 @@ impl Application {
                 spec.clone(),
                 gazetteer.clone(),
                 cache.clone(),
+                search_index.clone(),
                 http.clone(),
             )
         })

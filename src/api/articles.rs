@@ -19,6 +19,7 @@ use crate::queries::article::FullArticle;
 use crate::queries::article_list::{
     ArticleFilterParams, ArticleListParams, ArticleQuery, ListFields, ListScope,
 };
+use crate::search_index::SearchIndex;
 use crate::store::article_sql;
 use crate::vocab::{EntityKind, EntityRel, PubStatus};
 
@@ -174,8 +175,9 @@ pub async fn article_page(
     } else {
         db.reads()
     };
+    let index = req.app_data::<web::Data<SearchIndex>>();
     let found = reads
-        .run(async |conn| Ok::<_, ApiError>(query.run(conn).await?))
+        .run(async |conn| Ok::<_, ApiError>(query.run(conn, index.map(|i| i.get_ref())).await?))
         .await?;
     let views = found.items.into_iter().map(summary_view);
     let (body, next_cursor) = match &fields {

@@ -18,6 +18,7 @@ use super::reads::ReadDb;
 use crate::queries::article_list::{
     ArticleFilterParams, ArticleListParams, ArticleQuery, ListScope,
 };
+use crate::search_index::SearchIndex;
 use crate::store::{authors, entities, topics};
 
 /// The formats every feed comes in, named by the path's extension.
@@ -135,10 +136,11 @@ async fn feed(
     let format = FeedFormat::from_extension(extension)?;
     let language = filters.language.clone();
     let query = ArticleQuery::parse(scope.clone(), filters, params)?;
+    let index = req.app_data::<web::Data<SearchIndex>>();
     let (found, name, list_path) = db
         .reads()
         .run(async |conn| {
-            let found = query.run(conn).await?;
+            let found = query.run(conn, index.map(|i| i.get_ref())).await?;
             let (name, list_path) = match &scope {
                 ListScope::All => (Some("Latest news".to_owned()), "/v1/articles".to_owned()),
                 ListScope::Topic(slug) => (

@@ -15,6 +15,8 @@ use utoipa::IntoParams;
 use super::cursor;
 use super::error::QueryError;
 use super::params::{DEFAULT_LIMIT, check_slug, page_size, text_param};
+use crate::search_index::{Narrowing, SearchIndex};
+use crate::store::ArticleId;
 use crate::store::article_sql::{
     self, ArticleFilter, ArticleKey, ArticleSummary, Conditions, FilterSlugs, PageRequest,
 };
@@ -235,6 +237,7 @@ impl ArticleFilters {
             authors: require_all("author", &authors, &ids.authors)?,
             entities: require_all("entity", &entities, &ids.entities)?,
             conditions: self.conditions.clone(),
+            matches: None,
         })
     }
 }
@@ -307,9 +310,17 @@ impl ArticleQuery {
         format!("{}|{}", self.digest, self.limit)
     }
 
-    /// Resolves the filter slugs (an unknown one is a 404) and reads the page.
-    pub async fn run(&self, conn: &mut AsyncPgConnection) -> Result<ArticlePage, QueryError> {
-        let filter = self.filters.resolve(conn, &self.scope).await?;
+    /// Resolves the filter slugs (an unknown one is a 404) and reads the page; a search's
+    /// matches come from `index` when it can find them exactly.
+    pub async fn run(
+        &self,
+        conn: &mut AsyncPgConnection,
+        index: Option<&SearchIndex>,
+    ) -> Result<ArticlePage, QueryError> {
+        let mut filter = self.filters.resolve(conn, &self.scope).await?;
+        if let Some(index) = index {
+            filter.matches = self.indexed_matches(conn, index, &filter).await?;
+        }
         let (items, next) = article_sql::list_articles(
             conn,
             PageRequest {
@@ -324,6 +335,46 @@ impl ArticleQuery {
             items,
             next_cursor: next.map(|key| cursor::encode(&self.digest, &key)),
         })
+    }
+}
+
+impl ArticleQuery {
+    /// The matches the page's statement would take, found by the search index: the page itself
+    /// newest first, or the candidates a relevance search ranks. `None` when there is no search,
+    /// when a filter is one the index does not hold (topics, authors, entities, `updated_since`),
+    /// oldest first (the index is read newest first), or when the index is not exactly as fresh
+    /// as the database.
+    async fn indexed_matches(
+        &self,
+        conn: &mut AsyncPgConnection,
+        index: &SearchIndex,
+        filter: &ArticleFilter,
+    ) -> Result<Option<Vec<ArticleId>>, QueryError> {
+        let Some(search) = filter.conditions.search() else {
+            return Ok(None);
+        };
+        let c = &filter.conditions;
+        let held = filter.any_topics.is_empty()
+            && filter.scope_topic.is_none()
+            && filter.authors.is_empty()
+            && filter.entities.is_empty()
+            && c.updated_since.is_none();
+        let (fetch, older_than) = match self.sort {
+            SortOrder::Latest => (article_sql::fetch_size(self.limit) + 1, self.after),
+            SortOrder::Relevance => (search.relevance_candidates(), None),
+            SortOrder::Oldest => return Ok(None),
+        };
+        if !held {
+            return Ok(None);
+        }
+        let narrowing = Narrowing {
+            language: c.language.as_deref(),
+            sources: &c.sources,
+            published_after: c.published_after,
+            published_before: c.published_before,
+            older_than,
+        };
+        Ok(index.newest_matches(conn, search, narrowing, fetch).await?)
     }
 }
 

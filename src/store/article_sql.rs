@@ -36,6 +36,10 @@ pub struct ArticleFilter {
     pub entities: Vec<EntityId>,
     /// The filters on the article's own columns.
     pub conditions: Conditions,
+    /// The search's matches as the search index found them (`search_index`): the statement
+    /// reads these rows by id instead of testing search vectors. Only ever the matches the
+    /// statement would find itself, in the order and number it would take them.
+    pub matches: Option<Vec<ArticleId>>,
 }
 
 /// The filters on an article's own columns, as plain values. Unset ones are left out of the
@@ -307,11 +311,13 @@ pub async fn list_articles(
     page: PageRequest<'_>,
 ) -> diesel::QueryResult<(Vec<ArticleSummary>, Option<ArticleKey>)> {
     let query = page_sql(page).into_query();
-    match page.filter.search() {
-        Some(_) => {
+    // A search tests search vectors, and its best plan depends on the words; rows read by id
+    // (the search index's matches) plan alike for any.
+    match (page.filter.search(), &page.filter.matches) {
+        (Some(_), None) => {
             with_custom_plans(conn, async |conn| load_page(conn, query, page.limit).await).await
         }
-        None => load_page(conn, query, page.limit).await,
+        _ => load_page(conn, query, page.limit).await,
     }
 }
 
@@ -628,6 +634,20 @@ fn branch_sql(page: PageRequest<'_>, driver: Driver, columns: &str, fetch: Optio
     conditions.extend(range);
     conditions.extend(link_conditions(page.filter, driver));
     conditions.extend(column_conditions(&page.filter.conditions, time));
+    match (&page.filter.matches, page.filter.search()) {
+        (Some(ids), _) => {
+            let mut sql = Sql::new("a.id = ANY(");
+            sql.bind(Bind::BigInts(ids.iter().map(|id| id.0).collect()))
+                .push(")");
+            conditions.push(sql);
+        }
+        (None, Some(search)) => {
+            let mut sql = Sql::new("a.search @@ ");
+            sql.append(search.tsquery());
+            conditions.push(sql);
+        }
+        (None, None) => {}
+    }
     if let Some(key) = page.after {
         conditions.push(keyset_bound(page.sort, key, time, id, Sql::new("rank")));
     }
@@ -707,11 +727,6 @@ fn column_conditions(c: &Conditions, time: &str) -> Vec<Sql> {
     }
     if let Some(t) = c.updated_since {
         conditions.push(compare("a.updated_at > ", Bind::Time(t)));
-    }
-    if let Some(search) = c.search() {
-        let mut sql = Sql::new("a.search @@ ");
-        sql.append(search.tsquery());
-        conditions.push(sql);
     }
     conditions
 }

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod links;
 pub mod related;
 pub mod search;
+pub mod search_vectors;
 pub mod sql;
 pub mod topics;
 

@@ -5,8 +5,8 @@
 //! named after a digest of the migrations so a changed schema gets a new one); every test clones
 //! it with `CREATE DATABASE … TEMPLATE …` and drops its clone `WITH (FORCE)` when done.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderMap;
@@ -15,6 +15,7 @@ use actix_web::web;
 use dateline::api::docs::SpecJson;
 use dateline::db::{self, DbPool};
 use dateline::local_pg::LocalPostgres;
+use dateline::search_index::SearchIndex;
 use dateline::startup;
 use diesel::Connection;
 use diesel_async::AsyncPgConnection;
@@ -146,6 +147,8 @@ pub struct TestApp {
     pub db_name: String,
     pub db_url: String,
     pub pool: DbPool,
+    /// The search index the app's searches use, when the test started one.
+    pub search_index: Option<Arc<SearchIndex>>,
 }
 
 /// A response, read whole.
@@ -219,7 +222,16 @@ impl TestApp {
             db_name,
             db_url,
             pool,
+            search_index: None,
         }
+    }
+
+    /// This app with a search index, filled from its database.
+    pub async fn with_search_index(mut self) -> Self {
+        let index = SearchIndex::start(self.pool.clone()).expect("a search index");
+        index.ready().await;
+        self.search_index = Some(index);
+        self
     }
 
     /// A database with the demo data set loaded.
@@ -244,12 +256,18 @@ impl TestApp {
     }
 
     pub async fn call(&self, request: TestRequest) -> Response {
-        call_app(self.pool.clone(), request).await
+        call_app_with(
+            self.pool.clone(),
+            test_http(),
+            self.search_index.clone(),
+            request,
+        )
+        .await
     }
 
     /// A request to a server with these HTTP settings.
     pub async fn call_with(&self, http: startup::HttpSettings, request: TestRequest) -> Response {
-        call_app_with(self.pool.clone(), http, request).await
+        call_app_with(self.pool.clone(), http, self.search_index.clone(), request).await
     }
 
     /// Runs SQL on this test's database.
@@ -277,17 +295,21 @@ impl TestApp {
 
 /// Sends one request through the real app (every route, extractor and error handler).
 pub async fn call_app(pool: DbPool, request: TestRequest) -> Response {
-    let http = startup::HttpSettings {
-        cors_origins: vec!["https://newsroom.example.com".to_owned()],
-        ..Default::default()
-    };
-    call_app_with(pool, http, request).await
+    call_app_with(pool, test_http(), None, request).await
 }
 
-/// [`call_app`] with the server's HTTP settings chosen by the test.
+fn test_http() -> startup::HttpSettings {
+    startup::HttpSettings {
+        cors_origins: vec!["https://newsroom.example.com".to_owned()],
+        ..Default::default()
+    }
+}
+
+/// [`call_app`] with the server's HTTP settings and search index chosen by the test.
 pub async fn call_app_with(
     pool: DbPool,
     http: startup::HttpSettings,
+    search_index: Option<Arc<SearchIndex>>,
     request: TestRequest,
 ) -> Response {
     let spec = web::Data::new(SpecJson(
@@ -299,7 +321,15 @@ pub async fn call_app_with(
     // Off here: the cache is tested against real server processes (tests/api/cache.rs).
     let cache = web::Data::new(dateline::api::cache::ResponseCache::new(0));
     let databases = db::Databases::primary_only(pool);
-    let app = test::init_service(startup::app(databases, spec, gazetteer, cache, http)).await;
+    let app = test::init_service(startup::app(
+        databases,
+        spec,
+        gazetteer,
+        cache,
+        search_index.map(web::Data::from),
+        http,
+    ))
+    .await;
     let response = test::call_service(&app, request.to_request()).await;
     let status = response.status();
     let headers = response.headers().clone();

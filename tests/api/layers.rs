@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("ingest", 3),
     ("queries", 3),
     ("store", 2),
+    ("search_index", 2),
     ("db", 1),
     ("schema", 1),
     ("vocab", 1),

@@ -26,6 +26,7 @@ mod metrics;
 mod openapi;
 mod related;
 mod search;
+mod search_index;
 mod throwaway_pg;
 mod topics;
 mod writes;
