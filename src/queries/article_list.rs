@@ -15,11 +15,13 @@ use utoipa::IntoParams;
 use super::cursor;
 use super::error::QueryError;
 use super::params::{DEFAULT_LIMIT, check_slug, page_size, text_param};
-use crate::search_index::{Narrowing, SearchIndex};
+use crate::search_index::{Highlighter, Narrowing, SearchIndex};
 use crate::store::ArticleId;
 use crate::store::article_sql::{
-    self, ArticleFilter, ArticleKey, ArticleSummary, Conditions, FilterSlugs, PageRequest,
+    self, ArticleFilter, ArticleKey, ArticleSummary, Conditions, FilterSlugs, IndexMatches,
+    PageRequest,
 };
+use crate::store::search_vectors::{self, ParsedSearch};
 use crate::text::{LANGUAGE_RULE, TIME_RULE, canonical_language, parse_time};
 use crate::vocab::SortOrder;
 
@@ -318,10 +320,14 @@ impl ArticleQuery {
         index: Option<&SearchIndex>,
     ) -> Result<ArticlePage, QueryError> {
         let mut filter = self.filters.resolve(conn, &self.scope).await?;
-        if let Some(index) = index {
-            filter.matches = self.indexed_matches(conn, index, &filter).await?;
+        let parsed = match filter.conditions.search() {
+            Some(search) => Some(search_vectors::parse_search(conn, search).await?),
+            None => None,
+        };
+        if let (Some(index), Some(parsed)) = (index, &parsed) {
+            filter.matches = self.indexed_matches(conn, index, parsed, &filter).await?;
         }
-        let (items, next) = article_sql::list_articles(
+        let (mut items, next) = article_sql::list_articles(
             conn,
             PageRequest {
                 filter: &filter,
@@ -331,6 +337,17 @@ impl ArticleQuery {
             },
         )
         .await?;
+        if let Some(parsed) = &parsed {
+            let highlighter = Highlighter::new(&parsed.tsquery);
+            for item in &mut items {
+                item.highlight = Some(highlighter.highlight(
+                    &item.row.language,
+                    &item.row.headline,
+                    item.row.lead.as_deref(),
+                    item.body_window.as_deref(),
+                ));
+            }
+        }
         Ok(ArticlePage {
             items,
             next_cursor: next.map(|key| cursor::encode(&self.digest, &key)),
@@ -339,17 +356,19 @@ impl ArticleQuery {
 }
 
 impl ArticleQuery {
-    /// The matches the page's statement would take, found by the search index: the page itself
-    /// newest first, or the candidates a relevance search ranks. `None` when there is no search,
-    /// when a filter is one the index does not hold (topics, authors, entities, `updated_since`),
-    /// oldest first (the index is read newest first), or when the index is not exactly as fresh
-    /// as the database.
+    /// The page the statement would read, found by the search index: newest first, the page's
+    /// rows; by relevance, the page's rows with their scores, ranked in the process from the
+    /// newest candidates (the entity part of the score read in one round trip). `None` when
+    /// there is no search, when a filter is one the index does not hold (topics, authors,
+    /// entities, `updated_since`), oldest first (the index is read newest first), or when the
+    /// index is not exactly as fresh as the database.
     async fn indexed_matches(
         &self,
         conn: &mut AsyncPgConnection,
         index: &SearchIndex,
+        parsed: &ParsedSearch,
         filter: &ArticleFilter,
-    ) -> Result<Option<Vec<ArticleId>>, QueryError> {
+    ) -> Result<Option<IndexMatches>, QueryError> {
         let Some(search) = filter.conditions.search() else {
             return Ok(None);
         };
@@ -359,12 +378,7 @@ impl ArticleQuery {
             && filter.authors.is_empty()
             && filter.entities.is_empty()
             && c.updated_since.is_none();
-        let (fetch, older_than) = match self.sort {
-            SortOrder::Latest => (article_sql::fetch_size(self.limit) + 1, self.after),
-            SortOrder::Relevance => (search.relevance_candidates(), None),
-            SortOrder::Oldest => return Ok(None),
-        };
-        if !held {
+        if !held || self.sort == SortOrder::Oldest {
             return Ok(None);
         }
         let narrowing = Narrowing {
@@ -372,9 +386,58 @@ impl ArticleQuery {
             sources: &c.sources,
             published_after: c.published_after,
             published_before: c.published_before,
-            older_than,
+            older_than: None,
         };
-        Ok(index.newest_matches(conn, search, narrowing, fetch).await?)
+        let fetch = article_sql::fetch_size(self.limit) + 1;
+        if self.sort == SortOrder::Latest {
+            let narrowing = Narrowing {
+                older_than: self.after,
+                ..narrowing
+            };
+            return Ok(index
+                .newest_matches(parsed, narrowing, fetch)
+                .await
+                .map(IndexMatches::Newest));
+        }
+        let Some(candidates) = index
+            .ranked_candidates(parsed, narrowing, search.relevance_candidates())
+            .await
+        else {
+            return Ok(None);
+        };
+        let ids: Vec<ArticleId> = candidates.iter().map(|c| c.id).collect();
+        let bonuses = search_vectors::entity_bonuses(conn, search, &ids).await?;
+        // As `Search::score` computes it: `real + numeric` is summed in double precision, then
+        // made `real`.
+        let mut ranked: Vec<ArticleKey> = candidates
+            .iter()
+            .map(|c| ArticleKey {
+                t: c.published_micros,
+                id: c.id.0,
+                r: Some(
+                    (f64::from(c.text_rank) + bonuses.get(&c.id).copied().unwrap_or(0.0)) as f32,
+                ),
+            })
+            .collect();
+        let order = |k: &ArticleKey| (k.r.unwrap_or(0.0), k.t, k.id);
+        ranked.sort_by(|a, b| {
+            let (a, b) = (order(a), order(b));
+            b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)).then(b.2.cmp(&a.2))
+        });
+        let after = self.after.map(|k| order(&k));
+        Ok(Some(IndexMatches::Ranked(
+            ranked
+                .into_iter()
+                .filter(|k| {
+                    after.is_none_or(|(r, t, id)| {
+                        let (kr, kt, kid) = order(k);
+                        kr < r || (kr == r && (kt, kid) < (t, id))
+                    })
+                })
+                .take(fetch as usize)
+                .map(|k| (ArticleId(k.id), k.r.unwrap_or(0.0)))
+                .collect(),
+        )))
     }
 }
 

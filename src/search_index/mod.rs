@@ -11,14 +11,19 @@
 //! (a write not yet applied, a replica behind, the index still being built) the search is
 //! answered by PostgreSQL alone, and the index is woken to catch up.
 
+mod highlight;
+mod rank;
 mod tsearch;
 
+pub use highlight::{Highlighter, stemming_configuration};
+
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncPgConnection;
+use tantivy::postings::Postings;
 use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -34,10 +39,10 @@ use crate::db::DbPool;
 use crate::store::ArticleId;
 use crate::store::article_sql::ArticleKey;
 use crate::store::changes::{ChangeSeq, changes_after, latest_seq};
-use crate::store::search::Search;
 use crate::store::search_vectors::{
-    SearchVectorRow, parse_search, usable_vectors_after, vectors_of,
+    ParsedSearch, SearchVectorRow, usable_vectors_after, vectors_of,
 };
+use rank::{Layout, rank_cd};
 use tsearch::{TsQuery, parse_tsquery, parse_tsvector};
 
 /// How many articles a round trip of the first fill reads.
@@ -50,6 +55,15 @@ const CHANGE_BATCH: u32 = 1_000;
 const POLL: Duration = Duration::from_secs(1);
 /// The indexing memory of the writer (tantivy's budget, a floor of 15 MB a thread).
 const WRITER_BUDGET: usize = 64 * 1024 * 1024;
+
+/// A candidate of a relevance search, with the text part of its score.
+#[derive(Debug, Clone, Copy)]
+pub struct RankedCandidate {
+    pub id: ArticleId,
+    pub published_micros: i64,
+    /// `ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', search, query, 1)`.
+    pub text_rank: f32,
+}
 
 /// What narrows a search besides its words, as the index can apply it.
 #[derive(Debug, Clone, Default)]
@@ -92,6 +106,11 @@ struct Fields {
     language: Field,
     source: Field,
     text: Field,
+    /// The last position of the headline, of the lead, and how many positions: what
+    /// `ts_rank_cd` weighs and normalises by (`rank::Layout`).
+    a_end: Field,
+    b_end: Field,
+    length: Field,
 }
 
 impl Fields {
@@ -116,6 +135,9 @@ impl Fields {
             language,
             source,
             text,
+            a_end: builder.add_u64_field("a_end", FAST),
+            b_end: builder.add_u64_field("b_end", FAST),
+            length: builder.add_u64_field("length", FAST),
         };
         (builder.build(), fields)
     }
@@ -163,26 +185,20 @@ impl SearchIndex {
         Ok(this)
     }
 
-    /// The ids of the `fetch` newest matches of `search` narrowed by `narrowing`, newest first;
-    /// `None` when the index cannot answer exactly as the database on `conn` would, and the
-    /// statement must test the search vectors itself.
+    /// The ids of the `fetch` newest matches of `parsed` narrowed by `narrowing`, newest first;
+    /// `None` when the index cannot answer exactly as the database that parsed the query would,
+    /// and the statement must test the search vectors itself.
     pub async fn newest_matches(
         &self,
-        conn: &mut AsyncPgConnection,
-        search: Search<'_>,
+        parsed: &ParsedSearch,
         narrowing: Narrowing<'_>,
         fetch: u32,
-    ) -> diesel::QueryResult<Option<Vec<ArticleId>>> {
+    ) -> Option<Vec<ArticleId>> {
         if self.current.borrow().is_none() {
-            return Ok(None);
+            return None;
         }
-        let parsed = parse_search(conn, search).await?;
-        let Some(snapshot) = self.applied(parsed.seq).await else {
-            return Ok(None);
-        };
-        let Some(query) = parse_tsquery(&parsed.tsquery) else {
-            return Ok(None);
-        };
+        let snapshot = self.applied(parsed.seq).await?;
+        let query = parse_tsquery(&parsed.tsquery)?;
         let query = self.query(&query, &narrowing);
         let narrowing = Bounds::of(&narrowing);
         let found = actix_web::rt::task::spawn_blocking(move || {
@@ -192,9 +208,47 @@ impl SearchIndex {
                 narrowing,
                 fetch as usize,
             )
+            .map(|hits| hits.into_iter().map(|h| ArticleId(h.id as i64)).collect())
         })
         .await;
-        Ok(match found {
+        self.answer(found)
+    }
+
+    /// The `candidates` newest matches of `parsed` narrowed by `narrowing`, each with its
+    /// `ts_rank_cd` as `Search::score` computes it; `None` as for [`Self::newest_matches`].
+    pub async fn ranked_candidates(
+        &self,
+        parsed: &ParsedSearch,
+        narrowing: Narrowing<'_>,
+        candidates: u32,
+    ) -> Option<Vec<RankedCandidate>> {
+        if self.current.borrow().is_none() {
+            return None;
+        }
+        let snapshot = self.applied(parsed.seq).await?;
+        let parsed = parse_tsquery(&parsed.tsquery)?;
+        let query = self.query(&parsed, &narrowing);
+        let narrowing = Bounds::of(&narrowing);
+        let text = self.fields.text;
+        let found = actix_web::rt::task::spawn_blocking(move || {
+            let hits = newest(
+                &snapshot.searcher,
+                query.as_ref(),
+                narrowing,
+                candidates as usize,
+            )?;
+            rank_hits(&snapshot.searcher, text, &parsed, hits)
+        })
+        .await;
+        self.answer(found)
+    }
+
+    /// A search's answer, counted; `None` (and a warning) when the index failed.
+    fn answer<T>(
+        &self,
+        found: Result<tantivy::Result<T>, actix_web::rt::task::JoinError>,
+    ) -> Option<T> {
+        match found {
             Ok(Ok(ids)) => {
                 self.answered.fetch_add(1, Ordering::Relaxed);
                 metrics::counter!("dateline_search_index_answers_total").increment(1);
@@ -208,7 +262,7 @@ impl SearchIndex {
                 log::warn!("search index: {e}");
                 None
             }
-        })
+        }
     }
 
     /// How many searches it has found the matches of.
@@ -313,6 +367,16 @@ impl SearchIndex {
     /// The index document of an article.
     fn document(&self, row: &SearchVectorRow) -> Option<TantivyDocument> {
         let occurrences = parse_tsvector(&row.vector)?;
+        let last = |weight: char| {
+            occurrences
+                .iter()
+                .filter(|o| o.weight == weight)
+                .map(|o| o.position)
+                .max()
+        };
+        let a_end = last('A').unwrap_or(0);
+        let b_end = last('B').unwrap_or(a_end);
+        let length = occurrences.len() as u64;
         let tokens = occurrences
             .into_iter()
             .map(|o| Token {
@@ -327,6 +391,9 @@ impl SearchIndex {
         doc.add_u64(self.fields.id, row.id.0 as u64);
         doc.add_i64(self.fields.published, micros(row.published_at));
         doc.add_text(self.fields.language, &row.language);
+        doc.add_u64(self.fields.a_end, u64::from(a_end));
+        doc.add_u64(self.fields.b_end, u64::from(b_end));
+        doc.add_u64(self.fields.length, length);
         if let Some(source) = &row.source {
             doc.add_text(self.fields.source, source);
         }
@@ -382,20 +449,30 @@ impl Bounds {
     }
 }
 
-/// The `fetch` newest matches of `query`. Each segment is sorted newest first: its first matches
-/// at or below the ceiling (found by halving on the time column) are its newest, so a segment is
-/// read for `fetch` matches (and the ties of the last one), however many it holds.
+/// A match: its time and id, and where it is in the index.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    published: i64,
+    id: u64,
+    segment: u32,
+    doc: u32,
+}
+
+/// The `fetch` newest matches of `query`, newest first. Each segment is sorted newest first: its
+/// first matches at or below the ceiling (found by halving on the time column) are its newest,
+/// so a segment is read for `fetch` matches (and the ties of the last one), however many it
+/// holds.
 fn newest(
     searcher: &tantivy::Searcher,
     query: &dyn Query,
     bounds: Bounds,
     fetch: usize,
-) -> tantivy::Result<Vec<ArticleId>> {
+) -> tantivy::Result<Vec<Hit>> {
     let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(
         searcher,
     ))?;
-    let mut found: Vec<(i64, u64)> = Vec::new();
-    for segment in searcher.segment_readers() {
+    let mut found: Vec<Hit> = Vec::new();
+    for (segment_ord, segment) in searcher.segment_readers().iter().enumerate() {
         let published = segment.fast_fields().i64("published")?;
         let ids = segment.fast_fields().u64("id")?;
         let time = |doc: u32| published.first(doc).unwrap_or(i64::MIN);
@@ -429,19 +506,70 @@ fn newest(
             }
             let id = ids.first(doc).unwrap_or(0);
             if alive.is_none_or(|a| a.is_alive(doc)) && bounds.admits(t, id) {
-                found.push((t, id));
+                found.push(Hit {
+                    published: t,
+                    id,
+                    segment: segment_ord as u32,
+                    doc,
+                });
                 taken += 1;
                 last_time = Some(t);
             }
             doc = scorer.advance();
         }
     }
-    found.sort_unstable_by(|a, b| b.cmp(a));
+    found.sort_unstable_by_key(|h| std::cmp::Reverse((h.published, h.id)));
     found.truncate(fetch);
-    Ok(found
-        .into_iter()
-        .map(|(_, id)| ArticleId(id as i64))
-        .collect())
+    Ok(found)
+}
+
+/// Each hit's `ts_rank_cd`, from the positions of the query's lexemes in the index and the
+/// document's layout.
+fn rank_hits(
+    searcher: &tantivy::Searcher,
+    text: Field,
+    query: &TsQuery,
+    mut hits: Vec<Hit>,
+) -> tantivy::Result<Vec<RankedCandidate>> {
+    hits.sort_unstable_by_key(|h| (h.segment, h.doc));
+    let lexemes = query.lexemes();
+    let mut ranked = Vec::with_capacity(hits.len());
+    let mut buffer = Vec::new();
+    for (segment_ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let in_segment = hits.iter().filter(|h| h.segment as usize == segment_ord);
+        let column = |name: &str| segment.fast_fields().u64(name);
+        let (a_end, b_end, length) = (column("a_end")?, column("b_end")?, column("length")?);
+        let inverted = segment.inverted_index(text)?;
+        let mut postings = Vec::with_capacity(lexemes.len());
+        for lexeme in &lexemes {
+            postings.push(inverted.read_postings(
+                &Term::from_field_text(text, lexeme),
+                IndexRecordOption::WithFreqsAndPositions,
+            )?);
+        }
+        for hit in in_segment {
+            let mut positions: HashMap<&str, Vec<u32>> = HashMap::new();
+            for (lexeme, posting) in lexemes.iter().zip(postings.iter_mut()) {
+                let Some(posting) = posting else { continue };
+                if posting.doc() <= hit.doc && posting.seek(hit.doc) == hit.doc {
+                    buffer.clear();
+                    posting.positions(&mut buffer);
+                    positions.insert(lexeme, buffer.clone());
+                }
+            }
+            let layout = Layout {
+                a_end: a_end.first(hit.doc).unwrap_or(0) as u32,
+                b_end: b_end.first(hit.doc).unwrap_or(0) as u32,
+                length: length.first(hit.doc).unwrap_or(0) as u32,
+            };
+            ranked.push(RankedCandidate {
+                id: ArticleId(hit.id as i64),
+                published_micros: hit.published,
+                text_rank: rank_cd(query, layout, &positions),
+            });
+        }
+    }
+    Ok(ranked)
 }
 
 /// Fills the index, then applies the change feed as it grows.

@@ -9,6 +9,8 @@
 pub struct Occurrence {
     pub position: u32,
     pub lexeme: String,
+    /// `A` (the headline), `B` (the lead), `C` (the body) or `D` (none given).
+    pub weight: char,
 }
 
 /// The occurrences of a `tsvector`'s text form (`'lexem':1A,5 'other':3`), in position order.
@@ -23,16 +25,21 @@ pub fn parse_tsvector(text: &str) -> Option<Vec<Occurrence>> {
             found.push(Occurrence {
                 position: 0,
                 lexeme,
+                weight: 'D',
             });
             continue;
         }
         loop {
             let position = reader.number()?;
             // The weight letter (A, B, C; D is not written).
-            reader.eat_any(&['A', 'B', 'C', 'D']);
+            let weight = ['A', 'B', 'C', 'D']
+                .into_iter()
+                .find(|w| reader.eat(*w))
+                .unwrap_or('D');
             found.push(Occurrence {
                 position,
                 lexeme: lexeme.clone(),
+                weight,
             });
             if !reader.eat(',') {
                 break;
@@ -55,6 +62,28 @@ pub enum TsQuery {
     /// Lexemes at these offsets from the first (`'white' <-> 'hous'`: 0 and 1; a stop word
     /// between two words makes a gap, `<2>`).
     Phrase(Vec<(u32, String)>),
+}
+
+impl TsQuery {
+    /// Every lexeme of the query, negated ones too, once each.
+    pub fn lexemes(&self) -> Vec<&str> {
+        fn walk<'a>(q: &'a TsQuery, into: &mut Vec<&'a str>) {
+            match q {
+                TsQuery::Empty => {}
+                TsQuery::Lexeme(l) => into.push(l),
+                TsQuery::Not(inner) => walk(inner, into),
+                TsQuery::And(parts) | TsQuery::Or(parts) => {
+                    parts.iter().for_each(|p| walk(p, into))
+                }
+                TsQuery::Phrase(parts) => into.extend(parts.iter().map(|(_, l)| l.as_str())),
+            }
+        }
+        let mut found = Vec::new();
+        walk(self, &mut found);
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
 }
 
 /// The query of a `tsquery`'s text form; `None` for what `websearch_to_tsquery` does not write
@@ -166,10 +195,6 @@ impl<'a> Reader<'a> {
         self.rest.next_if_eq(&c).is_some()
     }
 
-    fn eat_any(&mut self, choices: &[char]) -> bool {
-        self.rest.next_if(|c| choices.contains(c)).is_some()
-    }
-
     fn number(&mut self) -> Option<u32> {
         let mut value: Option<u32> = None;
         while let Some(digit) = self.rest.peek().and_then(|c| c.to_digit(10)) {
@@ -209,19 +234,19 @@ mod tests {
     #[test]
     fn a_vector_gives_every_position_of_every_lexeme_in_order() {
         let found = parse_tsvector("'blinken':3A,15 'it''s':7B 'nato':5A,20 'x\\\\y':9").unwrap();
-        let positions: Vec<(u32, &str)> = found
+        let positions: Vec<(u32, &str, char)> = found
             .iter()
-            .map(|o| (o.position, o.lexeme.as_str()))
+            .map(|o| (o.position, o.lexeme.as_str(), o.weight))
             .collect();
         assert_eq!(
             positions,
             [
-                (3, "blinken"),
-                (5, "nato"),
-                (7, "it's"),
-                (9, "x\\y"),
-                (15, "blinken"),
-                (20, "nato")
+                (3, "blinken", 'A'),
+                (5, "nato", 'A'),
+                (7, "it's", 'B'),
+                (9, "x\\y", 'D'),
+                (15, "blinken", 'D'),
+                (20, "nato", 'D')
             ]
         );
         assert_eq!(parse_tsvector("").unwrap(), []);

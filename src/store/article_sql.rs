@@ -17,7 +17,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 
 use super::json::StoredJson;
-use super::search::{self, Search};
+use super::search::Search;
 use super::sql::{Bind, PreparedSql, Sql, with_custom_plans};
 use super::{ArticleId, AuthorId, EntityId, TopicId};
 use crate::media::Image;
@@ -37,9 +37,18 @@ pub struct ArticleFilter {
     /// The filters on the article's own columns.
     pub conditions: Conditions,
     /// The search's matches as the search index found them (`search_index`): the statement
-    /// reads these rows by id instead of testing search vectors. Only ever the matches the
-    /// statement would find itself, in the order and number it would take them.
-    pub matches: Option<Vec<ArticleId>>,
+    /// reads these rows by id instead of testing search vectors. Only ever the page the
+    /// statement would read itself.
+    pub matches: Option<IndexMatches>,
+}
+
+/// A page of a search as the search index found it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndexMatches {
+    /// Newest first: the page's rows (and the one after it).
+    Newest(Vec<ArticleId>),
+    /// By relevance: the page's rows with their scores ([`Search::score`]), in order.
+    Ranked(Vec<(ArticleId, f32)>),
 }
 
 /// The filters on an article's own columns, as plain values. Unset ones are left out of the
@@ -137,7 +146,8 @@ struct LabelColumns {
     topic_names: Vec<String>,
 }
 
-/// A row of a page: the summary, its labels and, in a search, its highlight.
+/// A row of a page: the summary, its labels and, in a search, the window of its body that its
+/// highlight may show.
 #[derive(QueryableByName)]
 struct ArticlePageRow {
     #[diesel(embed)]
@@ -145,13 +155,14 @@ struct ArticlePageRow {
     #[diesel(embed)]
     labels: LabelColumns,
     #[diesel(sql_type = Nullable<Text>)]
-    highlight: Option<String>,
+    body_window: Option<String>,
 }
 
 impl ArticleSummary {
     fn new(row: ArticleSummaryRow, labels: LabelColumns) -> Self {
         Self {
             row,
+            body_window: None,
             highlight: None,
             authors: labels
                 .author_slugs
@@ -224,7 +235,10 @@ pub struct ArticleSummary {
     pub authors: Vec<(String, String)>,
     /// (slug, name), direct topics only.
     pub topics: Vec<(String, String)>,
-    /// In a search, where the words matched: escaped HTML with each match in `<mark>`.
+    /// In a search, the part of the body its highlight may show (`Search::body_window`).
+    pub body_window: Option<String>,
+    /// In a search, where the words matched: escaped HTML with each match in `<mark>`, made by
+    /// the query layer from the headline, the lead and `body_window`.
     pub highlight: Option<String>,
 }
 
@@ -333,7 +347,7 @@ pub(crate) async fn load_page(
     let summaries = rows
         .into_iter()
         .map(|row| ArticleSummary {
-            highlight: row.highlight.as_deref().map(search::highlight_html),
+            body_window: row.body_window,
             ..ArticleSummary::new(row.summary, row.labels)
         })
         .collect();
@@ -341,14 +355,14 @@ pub(crate) async fn load_page(
 }
 
 /// The page statement: the keyset rows, then the authors and direct topics of all of them at
-/// once, and in a search each row's highlight.
+/// once, and in a search the window of each row's body that its highlight shows.
 fn page_sql(page: PageRequest<'_>) -> Sql {
     let order = order_by(page.sort, "p.published_at", "p.id", "p.rank");
     labelled_sql(keyset_sql(page), &order, page.filter.search())
 }
 
 /// A page's `rows` (the [`SUMMARY_COLUMNS`] and `rank`) with their labels, in `order` (over `p`),
-/// and with `search`, their highlights.
+/// and with `search`, the windows of their bodies that highlights show.
 pub(crate) fn labelled_sql(rows: Sql, order: &str, search: Option<Search<'_>>) -> Sql {
     let labels = label_ctes("SELECT id FROM p");
     let mut sql = Sql::new("WITH p AS (");
@@ -356,14 +370,14 @@ pub(crate) fn labelled_sql(rows: Sql, order: &str, search: Option<Search<'_>>) -
         .push(&format!("), {labels} SELECT p.*, {LABEL_COLUMNS}, "));
     match search {
         Some(search) => {
-            sql.append(search.highlight()).push(
-                " AS highlight FROM p JOIN articles b ON b.id = p.id \
+            sql.append(search.body_window()).push(
+                " AS body_window FROM p JOIN articles b ON b.id = p.id \
                  LEFT JOIN au ON au.article_id = p.id LEFT JOIN tp ON tp.article_id = p.id",
             );
         }
         None => {
             sql.push(
-                "NULL::text AS highlight \
+                "NULL::text AS body_window \
                  FROM p LEFT JOIN au ON au.article_id = p.id LEFT JOIN tp ON tp.article_id = p.id",
             );
         }
@@ -485,10 +499,27 @@ fn keyset_sql(page: PageRequest<'_>) -> Sql {
     // Written in, not bound: with `LIMIT $n` PostgreSQL's generic plan assumes a large share of
     // the rows, so it would re-plan the statement on every execution.
     let fetch = fetch_size(page.limit) + 1;
-    match (page.sort, page.filter.search()) {
-        (SortOrder::Relevance, Some(search)) => relevance_sql(page, search, fetch),
+    match (page.sort, page.filter.search(), &page.filter.matches) {
+        (SortOrder::Relevance, Some(_), Some(IndexMatches::Ranked(rows))) => {
+            ranked_sql(rows, fetch)
+        }
+        (SortOrder::Relevance, Some(search), _) => relevance_sql(page, search, fetch),
         _ => ranges_sql(page, &page_columns(""), Some(fetch)),
     }
+}
+
+/// The rows of a page the search index ranked, with their scores, in relevance order.
+fn ranked_sql(rows: &[(ArticleId, f32)], fetch: u32) -> Sql {
+    let mut sql = Sql::new(&format!("SELECT {SUMMARY_COLUMNS}, m.rank FROM unnest("));
+    sql.bind(Bind::BigInts(rows.iter().map(|(id, _)| id.0).collect()))
+        .push("::int8[], ")
+        .bind(Bind::Reals(rows.iter().map(|(_, rank)| *rank).collect()))
+        .push(&format!(
+            "::real[]) AS m(id, rank) JOIN articles a ON a.id = m.id \
+             WHERE a.pub_status = 'usable' ORDER BY {} LIMIT {fetch}",
+            order_by(SortOrder::Relevance, "a.published_at", "a.id", "m.rank")
+        ));
+    sql
 }
 
 /// The rows of a page by relevance: candidates from [`ranges_sql`] newest first (with their
@@ -635,10 +666,13 @@ fn branch_sql(page: PageRequest<'_>, driver: Driver, columns: &str, fetch: Optio
     conditions.extend(link_conditions(page.filter, driver));
     conditions.extend(column_conditions(&page.filter.conditions, time));
     match (&page.filter.matches, page.filter.search()) {
-        (Some(ids), _) => {
+        (Some(matches), _) => {
+            let ids = match matches {
+                IndexMatches::Newest(ids) => ids.iter().map(|id| id.0).collect(),
+                IndexMatches::Ranked(rows) => rows.iter().map(|(id, _)| id.0).collect(),
+            };
             let mut sql = Sql::new("a.id = ANY(");
-            sql.bind(Bind::BigInts(ids.iter().map(|id| id.0).collect()))
-                .push(")");
+            sql.bind(Bind::BigInts(ids)).push(")");
             conditions.push(sql);
         }
         (None, Some(search)) => {
@@ -1041,7 +1075,7 @@ mod tests {
     }
 
     #[test]
-    fn a_search_reads_its_language_and_highlights_its_page() {
+    fn a_search_reads_its_language_and_the_window_of_the_body_its_highlight_shows() {
         let filter = ArticleFilter {
             conditions: Conditions {
                 query: Some("élections".into()),
@@ -1061,10 +1095,8 @@ mod tests {
             limit: 20,
         })
         .text();
-        assert!(
-            page.contains("THEN ts_headline(search_config(p.language), search_text(p.headline), ")
-        );
-        assert!(page.contains(" AS highlight FROM p JOIN articles b ON b.id = p.id "));
+        assert!(page.contains(", substr(b.body, greatest(1, "));
+        assert!(page.contains(" AS body_window FROM p JOIN articles b ON b.id = p.id "));
         let plain = page_sql(PageRequest {
             filter: &ArticleFilter::default(),
             sort: SortOrder::Latest,
@@ -1072,7 +1104,47 @@ mod tests {
             limit: 20,
         })
         .text();
-        assert!(plain.contains("NULL::text AS highlight FROM p LEFT JOIN au"));
+        assert!(plain.contains("NULL::text AS body_window FROM p LEFT JOIN au"));
+    }
+
+    #[test]
+    fn the_search_index_matches_are_read_by_id_instead_of_testing_search_vectors() {
+        let filter = ArticleFilter {
+            conditions: Conditions {
+                query: Some("ukraine".into()),
+                ..Default::default()
+            },
+            matches: Some(IndexMatches::Newest(vec![ArticleId(9), ArticleId(4)])),
+            ..Default::default()
+        };
+        let sql = keyset(&filter, SortOrder::Latest, None);
+        assert_eq!(
+            sql.text(),
+            format!(
+                "{SELECT}, NULL::real AS rank FROM articles a WHERE a.pub_status = 'usable' AND a.id = ANY($1) ORDER BY a.published_at DESC, a.id DESC LIMIT 21"
+            )
+        );
+        assert_eq!(sql.binds(), [Bind::BigInts(vec![9, 4])]);
+        let ranked = ArticleFilter {
+            matches: Some(IndexMatches::Ranked(vec![
+                (ArticleId(4), 0.5),
+                (ArticleId(9), 0.25),
+            ])),
+            ..filter
+        };
+        let sql = keyset(&ranked, SortOrder::Relevance, None);
+        assert_eq!(
+            sql.text(),
+            format!(
+                "SELECT {SUMMARY_COLUMNS}, m.rank FROM unnest($1::int8[], $2::real[]) AS m(id, rank) \
+                 JOIN articles a ON a.id = m.id WHERE a.pub_status = 'usable' \
+                 ORDER BY m.rank DESC, a.published_at DESC, a.id DESC LIMIT 21"
+            )
+        );
+        assert_eq!(
+            sql.binds(),
+            [Bind::BigInts(vec![4, 9]), Bind::Reals(vec![0.5, 0.25])]
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Full-text search SQL: how a query is read, how a match is scored, and how a hit is
-//! highlighted. `article_sql` puts these fragments into a list's statement; docs/search.md says
+//! Full-text search SQL: how a query is read, how a match is scored, and which part of a hit's
+//! body its highlight may show. `article_sql` puts these fragments into a list's statement; docs/search.md says
 //! why each is the way it is.
 //!
 //! The text is read as the migration `000007_search` indexes it: through `search_text`, which
@@ -7,6 +7,7 @@
 //! does not take `<HSN>` for markup, and in the configuration `search_config` gives the
 //! article's language.
 
+use super::ArticleId;
 use super::sql::{Bind, Sql};
 
 /// How many of the newest matches a relevance search ranks. Ranking reads each candidate's whole
@@ -21,13 +22,8 @@ pub const RELEVANCE_CANDIDATES: u32 = 1000;
 /// where 100 take 0.75 s.
 pub const PHRASE_CANDIDATES: u32 = 100;
 
-/// What a search hit's highlight marks a match with before it is HTML-escaped: two control
-/// characters that stored text cannot hold.
-const MARK_START: char = '\u{e}';
-const MARK_END: char = '\u{f}';
-
-/// How many characters of the body a highlight reads: `ts_headline` parses and stems every word
-/// it is given, so reading whole bodies made it most of a search's cost. The window starts
+/// How many characters of the body a highlight reads: stemming every word of whole bodies would
+/// make highlights most of a search's cost (it did with `ts_headline`). The window starts
 /// [`BODY_WINDOW_LEAD`] characters before the first place a word of the query occurs as written.
 const BODY_WINDOW: u32 = 1_200;
 /// How much of the body before the first occurrence the window keeps, for context.
@@ -80,62 +76,63 @@ impl Search<'_> {
         let forms = entity_forms(self.query);
         if !forms.is_empty() {
             sql.push(&format!(
-                " + coalesce((SELECT sum(CASE x.rel WHEN 'about' THEN 0.5 ELSE 0.1 END) \
-                   FROM article_entities x WHERE x.article_id = {c}.id AND x.entity_id = ANY(ARRAY(\
-                   SELECT e.id FROM entities e WHERE entity_search_forms(e.name, e.aliases) && "
+                " + coalesce((SELECT {ENTITY_BONUS} FROM article_entities x \
+                   WHERE x.article_id = {c}.id AND "
             ))
-            .bind(Bind::Texts(forms))
-            .push("))), 0)");
+            .append(named_entities(forms))
+            .push("), 0)");
         }
         sql.push(")::real");
         sql
     }
 
-    /// The highlight of the page row `p` (with `language`, `headline` and `lead`) whose body is
-    /// `b.body`: the headline when it holds every word, else the lead when it does, else the
-    /// best two fragments of the headline, the lead and a [`BODY_WINDOW`] of the body around
-    /// the first word of the query it holds as written (its start when it holds none: a match
-    /// through stemming only). Matches are between [`MARK_START`] and [`MARK_END`];
-    /// [`highlight_html`] makes it HTML.
-    pub fn highlight(&self) -> Sql {
-        let options = |rest: &str| format!("'StartSel={MARK_START}, StopSel={MARK_END}, {rest}'");
-        let whole = options("HighlightAll=true");
-        let snippet = options("MaxWords=18, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"");
-        let config = "search_config(p.language)";
-        let field = |column: &str| format!("search_text({column})");
+    /// The entity part of [`Search::score`] for each of `ids` that has one, as `(id, bonus)`
+    /// rows: what a relevance search ranked by the search index adds to the text's score.
+    /// `None` when the query names no entity.
+    pub fn entity_bonus(&self, ids: &[ArticleId]) -> Option<Sql> {
+        let forms = entity_forms(self.query);
+        if forms.is_empty() {
+            return None;
+        }
         let mut sql = Sql::new(&format!(
-            "CASE WHEN to_tsvector({config}, {}) @@ ",
-            field("p.headline")
+            "SELECT x.article_id AS id, {ENTITY_BONUS}::float8 AS bonus FROM article_entities x \
+             WHERE x.article_id = ANY("
         ));
-        sql.append(self.tsquery())
+        sql.bind(Bind::BigInts(ids.iter().map(|id| id.0).collect()))
+            .push(") AND ")
+            .append(named_entities(forms))
+            .push(" GROUP BY x.article_id");
+        Some(sql)
+    }
+
+    /// The part of the body `b.body` a highlight may show: a [`BODY_WINDOW`] around the first
+    /// word of the query it holds as written (its start when it holds none: a match through
+    /// stemming only). The highlight itself is made in the process (`search_index::highlight`).
+    pub fn body_window(&self) -> Sql {
+        let mut sql = Sql::new(
+            "substr(b.body, greatest(1, coalesce((SELECT min(nullif(strpos(lower(b.body), w), 0)) \
+             FROM unnest(",
+        );
+        sql.bind(Bind::Texts(query_words(self.query)))
             .push(&format!(
-                " THEN ts_headline({config}, {}, ",
-                field("p.headline")
-            ))
-            .append(self.tsquery())
-            .push(&format!(
-                ", {whole}) WHEN to_tsvector({config}, {}) @@ ",
-                field("p.lead")
-            ))
-            .append(self.tsquery())
-            .push(&format!(
-                " THEN ts_headline({config}, {}, ",
-                field("p.lead")
-            ))
-            .append(self.tsquery())
-            .push(&format!(
-                ", {whole}) ELSE ts_headline({config}, search_text(concat_ws(E'\\n', p.headline, p.lead, \
-                 substr(b.body, greatest(1, coalesce((SELECT min(nullif(strpos(lower(b.body), w), 0)) \
-                 FROM unnest("
-            ))
-            .bind(Bind::Texts(query_words(self.query)))
-            .push(&format!(
-                "::text[]) w), 1) - {BODY_WINDOW_LEAD}), {BODY_WINDOW}))), "
-            ))
-            .append(self.tsquery())
-            .push(&format!(", {snippet}) END"));
+                "::text[]) w), 1) - {BODY_WINDOW_LEAD}), {BODY_WINDOW})"
+            ));
         sql
     }
+}
+
+/// What an article's links to the entities a query names add to its score: an entity it is
+/// about counts five times one it mentions.
+const ENTITY_BONUS: &str = "sum(CASE x.rel WHEN 'about' THEN 0.5 ELSE 0.1 END)";
+
+/// `x.entity_id` is one of the entities named by one of `forms` (`entity_forms`).
+fn named_entities(forms: Vec<String>) -> Sql {
+    let mut sql = Sql::new(
+        "x.entity_id = ANY(ARRAY(SELECT e.id FROM entities e \
+         WHERE entity_search_forms(e.name, e.aliases) && ",
+    );
+    sql.bind(Bind::Texts(forms)).push("))");
+    sql
 }
 
 /// Whether `websearch_to_tsquery` reads a phrase in the query: words in quotes, or a word the
@@ -193,30 +190,6 @@ pub fn entity_forms(query: &str) -> Vec<String> {
     forms.sort();
     forms.dedup();
     forms
-}
-
-/// A highlight as HTML on one line: the text escaped, each match in `<mark>` and `</mark>`, the
-/// characters `search_text` stood in for put back, and line breaks and tabs made spaces.
-pub fn highlight_html(raw: &str) -> String {
-    let mut html = String::with_capacity(raw.len() + 32);
-    for c in raw.trim().chars() {
-        match c {
-            '\n' | '\r' | '\t' => {
-                if !html.ends_with(' ') {
-                    html.push(' ');
-                }
-            }
-            MARK_START => html.push_str("<mark>"),
-            MARK_END => html.push_str("</mark>"),
-            '<' | '\u{1}' => html.push_str("&lt;"),
-            '>' | '\u{2}' => html.push_str("&gt;"),
-            '&' | '\u{3}' => html.push_str("&amp;"),
-            '"' => html.push_str("&quot;"),
-            '\'' => html.push_str("&#39;"),
-            c => html.push(c),
-        }
-    }
-    html
 }
 
 #[cfg(test)]
@@ -289,7 +262,7 @@ mod tests {
     }
 
     #[test]
-    fn a_highlight_looks_for_the_words_as_written_in_a_window_of_the_body() {
+    fn a_highlight_reads_a_window_of_the_body_around_the_words_as_written() {
         assert_eq!(
             query_words("\"White House\" or Kremlin -Moscow Biden's, NATO!"),
             ["biden's", "house", "kremlin", "nato", "white"]
@@ -298,17 +271,15 @@ mod tests {
             query: "\"White House\"",
             language: None,
         };
-        let highlight = search.highlight();
-        assert!(
-            highlight.text().contains(&format!(
+        assert_eq!(
+            search.body_window().text(),
+            format!(
                 "substr(b.body, greatest(1, coalesce((SELECT min(nullif(strpos(lower(b.body), w), 0)) \
-                 FROM unnest($5::text[]) w), 1) - {BODY_WINDOW_LEAD}), {BODY_WINDOW})"
-            )),
-            "{}",
-            highlight.text()
+                 FROM unnest($1::text[]) w), 1) - {BODY_WINDOW_LEAD}), {BODY_WINDOW})"
+            )
         );
         assert_eq!(
-            highlight.binds()[4],
+            search.body_window().binds()[0],
             Bind::Texts(vec!["house".into(), "white".into()])
         );
     }
@@ -326,13 +297,5 @@ mod tests {
         assert_eq!(candidates("covid-19 vaccine"), PHRASE_CANDIDATES);
         assert_eq!(candidates("biden -trump"), RELEVANCE_CANDIDATES);
         assert_eq!(candidates("climate change"), RELEVANCE_CANDIDATES);
-    }
-
-    #[test]
-    fn highlights_are_escaped_html_with_marks() {
-        assert_eq!(
-            highlight_html("Shares of \u{1}\u{e}HSN\u{f}\u{2} & <b>\n\n\"rose\"\n"),
-            "Shares of &lt;<mark>HSN</mark>&gt; &amp; &lt;b&gt; &quot;rose&quot;"
-        );
     }
 }

@@ -2,6 +2,8 @@
 //! PostgreSQL made it, and a query as PostgreSQL parses it, with the change feed's position at
 //! the same instant.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz};
@@ -68,6 +70,28 @@ fn vectors_of_sql(ids: &[ArticleId]) -> Sql {
     sql.bind(Bind::BigInts(ids.iter().map(|id| id.0).collect()))
         .push(")");
     sql
+}
+
+#[derive(QueryableByName)]
+struct BonusRow {
+    #[diesel(sql_type = BigInt)]
+    id: ArticleId,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    bonus: f64,
+}
+
+/// What the entities `search` names add to the score of each of `ids` (`Search::score`); none
+/// for an article that links none of them, and no round trip when the query names none.
+pub async fn entity_bonuses(
+    conn: &mut AsyncPgConnection,
+    search: Search<'_>,
+    ids: &[ArticleId],
+) -> diesel::QueryResult<HashMap<ArticleId, f64>> {
+    let Some(sql) = search.entity_bonus(ids) else {
+        return Ok(HashMap::new());
+    };
+    let rows: Vec<BonusRow> = sql.into_query().load(conn).await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.bonus)).collect())
 }
 
 /// A query as PostgreSQL reads it, and the change feed's newest position when it was read.

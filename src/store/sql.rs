@@ -38,6 +38,7 @@ pub enum Bind {
     Texts(Vec<String>),
     Time(DateTime<Utc>),
     Real(f32),
+    Reals(Vec<f32>),
 }
 
 /// SQL text with its bind values in place.
@@ -212,6 +213,7 @@ impl QueryFragment<Pg> for PreparedSql {
                     Some(Bind::Texts(v)) => out.push_bind_param::<Array<Text>, _>(v)?,
                     Some(Bind::Time(v)) => out.push_bind_param::<Timestamptz, _>(v)?,
                     Some(Bind::Real(v)) => out.push_bind_param::<Float4, _>(v)?,
+                    Some(Bind::Reals(v)) => out.push_bind_param::<Array<Float4>, _>(v)?,
                     None => {}
                 }
             }

@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, slugs};
+use actix_web::test::TestRequest;
+
+use crate::harness::{TestApp, call_app, slugs};
 use crate::writes::{demo_and_writer, post};
 
 const SEED: &str = "us-formally-rejects-russias-top-security-demands";
@@ -65,7 +67,8 @@ async fn the_reference_story_outranks_short_stories_that_name_its_subjects_in_pa
 
 #[actix_web::test]
 async fn the_judged_queries_keep_their_precision() {
-    let app = TestApp::with_demo().await;
+    // Ranked in the process by the search index; the same lists as PostgreSQL's own ranking.
+    let app = TestApp::with_demo().await.with_search_index().await;
     let judged: Vec<Value> =
         serde_json::from_str(include_str!("../data/search/judged.json")).unwrap();
     assert!(judged.len() >= 30);
@@ -86,6 +89,15 @@ async fn the_judged_queries_keep_their_precision() {
             ))
             .await;
         assert_eq!(page.status, 200, "{q}");
+        let without_index = call_app(
+            app.pool.clone(),
+            TestRequest::get().uri(&format!(
+                "/v1/articles?{}&sort=relevance&limit=100&fields=slug",
+                encode(q)
+            )),
+        )
+        .await;
+        assert_eq!(page.json(), without_index.json(), "{q}");
         let hits = slugs(&page.json());
         match hits.iter().position(|s| right.contains(&s.as_str())) {
             Some(0) => {
@@ -99,6 +111,11 @@ async fn the_judged_queries_keep_their_precision() {
             None => misses.push(q),
         }
     }
+    assert_eq!(
+        app.search_index.as_ref().unwrap().answered(),
+        judged.len() as u64,
+        "the index ranked every query"
+    );
     let n = judged.len() as f64;
     let precision = first as f64 / n;
     eprintln!(

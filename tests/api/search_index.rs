@@ -4,10 +4,11 @@
 
 use actix_web::test::TestRequest;
 use chrono::{DateTime, Utc};
-use dateline::search_index::{Narrowing, SearchIndex};
+use dateline::search_index::{Narrowing, SearchIndex, stemming_configuration};
 use dateline::store::ArticleId;
 use dateline::store::article_sql::ArticleKey;
 use dateline::store::search::Search;
+use dateline::store::search_vectors::parse_search;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
@@ -101,10 +102,10 @@ async fn index_newest(
     fetch: u32,
 ) -> Vec<i64> {
     let mut conn = app.pool.get().await.unwrap();
+    let parsed = parse_search(&mut conn, search).await.unwrap();
     index
-        .newest_matches(&mut conn, search, narrowing, fetch)
+        .newest_matches(&parsed, narrowing, fetch)
         .await
-        .unwrap()
         .unwrap_or_else(|| panic!("the index answers {:?}", search.query))
         .into_iter()
         .map(|ArticleId(id)| id)
@@ -327,4 +328,26 @@ async fn a_write_is_found_by_the_next_search() {
         Vec::<i64>::new(),
         "a withdrawn article is not found"
     );
+}
+
+#[actix_web::test]
+async fn highlights_stem_each_language_with_the_configuration_postgresql_searches_it_in() {
+    let app = TestApp::empty().await;
+    let mut conn = app.pool.get().await.unwrap();
+    #[derive(QueryableByName)]
+    struct Config {
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    for tag in [
+        "en", "en-GB", "EN-us", "fr", "fr-CA", "de", "de-CH", "es", "it", "pt-BR", "ru", "nl",
+        "ja", "az", "x",
+    ] {
+        let config: Config = diesel::sql_query("SELECT search_config($1)::text AS name")
+            .bind::<Text, _>(tag)
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(stemming_configuration(tag), config.name, "{tag}");
+    }
 }
