@@ -149,31 +149,6 @@ fn initial(c: char) -> char {
     }
 }
 
-/// Whether words with these lexemes at these positions (0-based) match `query`, as `@@` does.
-fn matches(query: &TsQuery, positions: &HashMap<&str, Vec<usize>>) -> bool {
-    match query {
-        TsQuery::Empty => false,
-        TsQuery::Lexeme(l) => positions.contains_key(l.as_str()),
-        TsQuery::Not(inner) => !matches(inner, positions),
-        TsQuery::And(parts) => parts.iter().all(|p| matches(p, positions)),
-        TsQuery::Or(parts) => parts.iter().any(|p| matches(p, positions)),
-        TsQuery::Phrase(parts) => {
-            let Some(((first_offset, first), rest)) = parts.split_first() else {
-                return false;
-            };
-            positions.get(first.as_str()).is_some_and(|starts| {
-                starts.iter().any(|&p| {
-                    rest.iter().all(|(offset, l)| {
-                        positions.get(l.as_str()).is_some_and(|at| {
-                            at.contains(&(p + *offset as usize - *first_offset as usize))
-                        })
-                    })
-                })
-            })
-        }
-    }
-}
-
 /// The lexemes a query asks for: every one not under a negation.
 fn wanted(query: &TsQuery, into: &mut HashSet<String>) {
     match query {
@@ -244,11 +219,14 @@ impl Highlighter {
     }
 
     fn matches(&self, found: &[Word]) -> bool {
-        let mut positions: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut positions: HashMap<&str, Vec<u32>> = HashMap::new();
         for (i, word) in found.iter().enumerate() {
-            positions.entry(word.lexeme.as_str()).or_default().push(i);
+            positions
+                .entry(word.lexeme.as_str())
+                .or_default()
+                .push(i as u32);
         }
-        matches(&self.query, &positions)
+        self.query.satisfied_by(&positions, true)
     }
 
     fn is_match(&self, word: &Word) -> bool {

@@ -194,13 +194,7 @@ impl SearchIndex {
         narrowing: Narrowing<'_>,
         fetch: u32,
     ) -> Option<Vec<ArticleId>> {
-        if self.current.borrow().is_none() {
-            return None;
-        }
-        let snapshot = self.applied(parsed.seq).await?;
-        let query = parse_tsquery(&parsed.tsquery)?;
-        let query = self.query(&query, &narrowing);
-        let narrowing = Bounds::of(&narrowing);
+        let (snapshot, _, query, narrowing) = self.prepare(parsed, &narrowing).await?;
         let found = actix_web::rt::task::spawn_blocking(move || {
             newest(
                 &snapshot.searcher,
@@ -222,13 +216,7 @@ impl SearchIndex {
         narrowing: Narrowing<'_>,
         candidates: u32,
     ) -> Option<Vec<RankedCandidate>> {
-        if self.current.borrow().is_none() {
-            return None;
-        }
-        let snapshot = self.applied(parsed.seq).await?;
-        let parsed = parse_tsquery(&parsed.tsquery)?;
-        let query = self.query(&parsed, &narrowing);
-        let narrowing = Bounds::of(&narrowing);
+        let (snapshot, parsed, query, narrowing) = self.prepare(parsed, &narrowing).await?;
         let text = self.fields.text;
         let found = actix_web::rt::task::spawn_blocking(move || {
             let hits = newest(
@@ -241,6 +229,23 @@ impl SearchIndex {
         })
         .await;
         self.answer(found)
+    }
+
+    /// What a search of the index needs: the snapshot that has applied exactly the changes the
+    /// database had when it parsed the query, the query read back, as a tantivy query with the
+    /// narrowing's terms, and the narrowing's times.
+    async fn prepare(
+        &self,
+        parsed: &ParsedSearch,
+        narrowing: &Narrowing<'_>,
+    ) -> Option<(Arc<Snapshot>, TsQuery, Box<dyn Query>, Bounds)> {
+        if self.current.borrow().is_none() {
+            return None;
+        }
+        let snapshot = self.applied(parsed.seq).await?;
+        let words = parse_tsquery(&parsed.tsquery)?;
+        let query = self.query(&words, narrowing);
+        Some((snapshot, words, query, Bounds::of(narrowing)))
     }
 
     /// A search's answer, counted; `None` (and a warning) when the index failed.

@@ -98,7 +98,7 @@ fn next_cover(query: &TsQuery, doc: &[Entry], from: &mut usize) -> Option<Cover>
         let mut end = None;
         for (i, entry) in doc.iter().enumerate().skip(*from) {
             add(&mut seen, entry);
-            if satisfied(query, &seen, false) {
+            if query.satisfied_by(&seen, false) {
                 end = Some(i);
                 break;
             }
@@ -111,7 +111,7 @@ fn next_cover(query: &TsQuery, doc: &[Entry], from: &mut usize) -> Option<Cover>
         while at >= *from as isize {
             let entry = &doc[at as usize];
             add(&mut seen, entry);
-            if satisfied(query, &seen, true) {
+            if query.satisfied_by(&seen, true) {
                 begin = Some(at as usize);
                 break;
             }
@@ -136,31 +136,6 @@ fn add<'a>(seen: &mut HashMap<&'a str, Vec<u32>>, entry: &Entry<'a>) {
     let at = seen.entry(entry.lexeme).or_default();
     if !at.contains(&entry.position) {
         at.push(entry.position);
-    }
-}
-
-/// Whether the lexemes `seen` satisfy `query`; a negation is taken as satisfied unless
-/// `count_not` (as `TS_execute` without and with `TS_EXEC_CALC_NOT`).
-fn satisfied(query: &TsQuery, seen: &HashMap<&str, Vec<u32>>, count_not: bool) -> bool {
-    match query {
-        TsQuery::Empty => false,
-        TsQuery::Lexeme(l) => seen.contains_key(l.as_str()),
-        TsQuery::Not(inner) => !count_not || !satisfied(inner, seen, count_not),
-        TsQuery::And(parts) => parts.iter().all(|p| satisfied(p, seen, count_not)),
-        TsQuery::Or(parts) => parts.iter().any(|p| satisfied(p, seen, count_not)),
-        TsQuery::Phrase(parts) => {
-            let Some(((_, first), rest)) = parts.split_first() else {
-                return false;
-            };
-            seen.get(first.as_str()).is_some_and(|starts| {
-                starts.iter().any(|&p| {
-                    rest.iter().all(|(offset, l)| {
-                        seen.get(l.as_str())
-                            .is_some_and(|at| at.contains(&(p + offset)))
-                    })
-                })
-            })
-        }
     }
 }
 

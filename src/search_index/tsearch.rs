@@ -3,6 +3,8 @@
 //! stemming, stop words, languages and the plain-text reading of `<`, `>` and `&` are done once,
 //! by PostgreSQL, and both ways of answering a search mean the same thing.
 
+use std::collections::HashMap;
+
 /// One lexeme of a search vector at one position (PostgreSQL counts from 1; headline, lead and
 /// body follow each other).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +67,32 @@ pub enum TsQuery {
 }
 
 impl TsQuery {
+    /// Whether lexemes at these positions satisfy the query, as `@@` (or, with `count_not`
+    /// false, as PostgreSQL's ranking does on its way forward: a negation taken as satisfied).
+    pub fn satisfied_by(&self, positions: &HashMap<&str, Vec<u32>>, count_not: bool) -> bool {
+        match self {
+            TsQuery::Empty => false,
+            TsQuery::Lexeme(l) => positions.contains_key(l.as_str()),
+            TsQuery::Not(inner) => !count_not || !inner.satisfied_by(positions, count_not),
+            TsQuery::And(parts) => parts.iter().all(|p| p.satisfied_by(positions, count_not)),
+            TsQuery::Or(parts) => parts.iter().any(|p| p.satisfied_by(positions, count_not)),
+            TsQuery::Phrase(parts) => {
+                let Some(((_, first), rest)) = parts.split_first() else {
+                    return false;
+                };
+                positions.get(first.as_str()).is_some_and(|starts| {
+                    starts.iter().any(|&p| {
+                        rest.iter().all(|(offset, l)| {
+                            positions
+                                .get(l.as_str())
+                                .is_some_and(|at| at.contains(&(p + offset)))
+                        })
+                    })
+                })
+            }
+        }
+    }
+
     /// Every lexeme of the query, negated ones too, once each.
     pub fn lexemes(&self) -> Vec<&str> {
         fn walk<'a>(q: &'a TsQuery, into: &mut Vec<&'a str>) {
