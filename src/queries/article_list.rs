@@ -406,7 +406,7 @@ impl ArticleQuery {
             return Ok(None);
         };
         let ids: Vec<ArticleId> = candidates.iter().map(|c| c.id).collect();
-        let bonuses = search_vectors::entity_bonuses(conn, search, &ids).await?;
+        let bonuses = search_vectors::entity_bonuses(conn, &ids, &parsed.entity_ids).await?;
         // As `Search::score` computes it: `real + numeric` is summed in double precision, then
         // made `real`.
         let mut ranked: Vec<ArticleKey> = candidates

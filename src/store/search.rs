@@ -86,23 +86,31 @@ impl Search<'_> {
         sql
     }
 
-    /// The entity part of [`Search::score`] for each of `ids` that has one, as `(id, bonus)`
-    /// rows: what a relevance search ranked by the search index adds to the text's score.
-    /// `None` when the query names no entity.
-    pub fn entity_bonus(&self, ids: &[ArticleId]) -> Option<Sql> {
+    /// The ids of the entities the query names (none when it names none): what
+    /// [`Search::score`] looks up for its entity part, as an expression.
+    pub fn named_entity_ids(&self) -> Sql {
         let forms = entity_forms(self.query);
         if forms.is_empty() {
-            return None;
+            return Sql::new("'{}'::int8[]");
         }
+        let mut sql = Sql::new(&format!("ARRAY({NAMED_ENTITIES}"));
+        sql.bind(Bind::Texts(forms)).push(")");
+        sql
+    }
+
+    /// The entity part of [`Search::score`] for each of `ids` that links one of `entities` (the
+    /// query's [`Search::named_entity_ids`]), as `(id, bonus)` rows: what a relevance search
+    /// ranked by the search index adds to the text's score.
+    pub fn entity_bonus(ids: &[ArticleId], entities: &[i64]) -> Sql {
         let mut sql = Sql::new(&format!(
             "SELECT x.article_id AS id, {ENTITY_BONUS}::float8 AS bonus FROM article_entities x \
              WHERE x.article_id = ANY("
         ));
         sql.bind(Bind::BigInts(ids.iter().map(|id| id.0).collect()))
-            .push(") AND ")
-            .append(named_entities(forms))
-            .push(" GROUP BY x.article_id");
-        Some(sql)
+            .push(") AND x.entity_id = ANY(")
+            .bind(Bind::BigInts(entities.to_vec()))
+            .push(") GROUP BY x.article_id");
+        sql
     }
 
     /// The part of the body `b.body` a highlight may show: a [`BODY_WINDOW`] around the first
@@ -125,12 +133,13 @@ impl Search<'_> {
 /// about counts five times one it mentions.
 const ENTITY_BONUS: &str = "sum(CASE x.rel WHEN 'about' THEN 0.5 ELSE 0.1 END)";
 
-/// `x.entity_id` is one of the entities named by one of `forms` (`entity_forms`).
+/// The entities named by one of the forms bound after it (`entity_forms`).
+const NAMED_ENTITIES: &str =
+    "SELECT e.id FROM entities e WHERE entity_search_forms(e.name, e.aliases) && ";
+
+/// `x.entity_id` is one of the entities named by one of `forms`.
 fn named_entities(forms: Vec<String>) -> Sql {
-    let mut sql = Sql::new(
-        "x.entity_id = ANY(ARRAY(SELECT e.id FROM entities e \
-         WHERE entity_search_forms(e.name, e.aliases) && ",
-    );
+    let mut sql = Sql::new(&format!("x.entity_id = ANY(ARRAY({NAMED_ENTITIES}"));
     sql.bind(Bind::Texts(forms)).push("))");
     sql
 }
@@ -259,6 +268,14 @@ mod tests {
             language: None,
         };
         assert!(!negated.score("c").text().contains("article_entities"));
+        // The same part, for candidates the search index ranked, with the entities bound.
+        let bonus = Search::entity_bonus(&[ArticleId(3), ArticleId(1)], &[7]);
+        assert_eq!(
+            bonus.text(),
+            "SELECT x.article_id AS id, sum(CASE x.rel WHEN 'about' THEN 0.5 ELSE 0.1 END)::float8 AS bonus \
+             FROM article_entities x WHERE x.article_id = ANY($1) AND x.entity_id = ANY($2) GROUP BY x.article_id"
+        );
+        assert_eq!(bonus.binds()[1], Bind::BigInts(vec![7]));
     }
 
     #[test]

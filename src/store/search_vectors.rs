@@ -80,17 +80,20 @@ struct BonusRow {
     bonus: f64,
 }
 
-/// What the entities `search` names add to the score of each of `ids` (`Search::score`); none
-/// for an article that links none of them, and no round trip when the query names none.
+/// What `entities` (a query's named ones) add to the score of each of `ids` (`Search::score`);
+/// none for an article that links none of them, and no round trip when there are none.
 pub async fn entity_bonuses(
     conn: &mut AsyncPgConnection,
-    search: Search<'_>,
     ids: &[ArticleId],
+    entities: &[i64],
 ) -> diesel::QueryResult<HashMap<ArticleId, f64>> {
-    let Some(sql) = search.entity_bonus(ids) else {
+    if entities.is_empty() {
         return Ok(HashMap::new());
-    };
-    let rows: Vec<BonusRow> = sql.into_query().load(conn).await?;
+    }
+    let rows: Vec<BonusRow> = Search::entity_bonus(ids, entities)
+        .into_query()
+        .load(conn)
+        .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.bonus)).collect())
 }
 
@@ -104,6 +107,9 @@ pub struct ParsedSearch {
     /// The `tsquery`'s text form.
     #[diesel(sql_type = Text)]
     pub tsquery: String,
+    /// The entities the query names (`Search::named_entity_ids`).
+    #[diesel(sql_type = diesel::sql_types::Array<BigInt>)]
+    pub entity_ids: Vec<i64>,
 }
 
 /// Parses `search` as a list's statement would, in one round trip with the feed's position.
@@ -116,7 +122,10 @@ pub async fn parse_search(
 
 fn parse_search_sql(search: Search<'_>) -> Sql {
     let mut sql = Sql::new("SELECT coalesce((SELECT max(seq) FROM article_changes), 0) AS seq, (");
-    sql.append(search.tsquery()).push(")::text AS tsquery");
+    sql.append(search.tsquery())
+        .push(")::text AS tsquery, ")
+        .append(search.named_entity_ids())
+        .push(" AS entity_ids");
     sql
 }
 
@@ -143,7 +152,18 @@ mod tests {
         assert_eq!(
             parse_search_sql(search).text(),
             "SELECT coalesce((SELECT max(seq) FROM article_changes), 0) AS seq, \
-             (websearch_to_tsquery('english', search_text($1)))::text AS tsquery"
+             (websearch_to_tsquery('english', search_text($1)))::text AS tsquery, \
+             ARRAY(SELECT e.id FROM entities e WHERE entity_search_forms(e.name, e.aliases) && $2) \
+             AS entity_ids"
+        );
+        let negated = Search {
+            query: "-nato",
+            language: None,
+        };
+        assert!(
+            parse_search_sql(negated)
+                .text()
+                .ends_with("'{}'::int8[] AS entity_ids")
         );
     }
 }
