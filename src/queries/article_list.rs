@@ -321,7 +321,10 @@ impl ArticleQuery {
     ) -> Result<ArticlePage, QueryError> {
         let mut filter = self.filters.resolve(conn, &self.scope).await?;
         let parsed = match filter.conditions.search() {
-            Some(search) => Some(search_vectors::parse_search(conn, search).await?),
+            Some(search) => Some(
+                search_vectors::parse_search(conn, search, self.sort == SortOrder::Relevance)
+                    .await?,
+            ),
             None => None,
         };
         if let (Some(index), Some(parsed)) = (index, &parsed) {

@@ -112,20 +112,28 @@ pub struct ParsedSearch {
     pub entity_ids: Vec<i64>,
 }
 
-/// Parses `search` as a list's statement would, in one round trip with the feed's position.
+/// Parses `search` as a list's statement would, in one round trip with the feed's position;
+/// with the entities it names only when it is `ranked` (only relevance scores them).
 pub async fn parse_search(
     conn: &mut AsyncPgConnection,
     search: Search<'_>,
+    ranked: bool,
 ) -> diesel::QueryResult<ParsedSearch> {
-    parse_search_sql(search).into_query().get_result(conn).await
+    parse_search_sql(search, ranked)
+        .into_query()
+        .get_result(conn)
+        .await
 }
 
-fn parse_search_sql(search: Search<'_>) -> Sql {
+fn parse_search_sql(search: Search<'_>, ranked: bool) -> Sql {
     let mut sql = Sql::new("SELECT coalesce((SELECT max(seq) FROM article_changes), 0) AS seq, (");
-    sql.append(search.tsquery())
-        .push(")::text AS tsquery, ")
-        .append(search.named_entity_ids())
-        .push(" AS entity_ids");
+    sql.append(search.tsquery()).push(")::text AS tsquery, ");
+    if ranked {
+        sql.append(search.named_entity_ids());
+    } else {
+        sql.push("'{}'::int8[]");
+    }
+    sql.push(" AS entity_ids");
     sql
 }
 
@@ -150,7 +158,7 @@ mod tests {
             language: None,
         };
         assert_eq!(
-            parse_search_sql(search).text(),
+            parse_search_sql(search, true).text(),
             "SELECT coalesce((SELECT max(seq) FROM article_changes), 0) AS seq, \
              (websearch_to_tsquery('english', search_text($1)))::text AS tsquery, \
              ARRAY(SELECT e.id FROM entities e WHERE entity_search_forms(e.name, e.aliases) && $2) \
@@ -161,9 +169,22 @@ mod tests {
             language: None,
         };
         assert!(
-            parse_search_sql(negated)
+            parse_search_sql(negated, true)
                 .text()
                 .ends_with("'{}'::int8[] AS entity_ids")
+        );
+        let newest = parse_search_sql(
+            Search {
+                query: "nato",
+                language: None,
+            },
+            false,
+        );
+        assert!(
+            newest
+                .text()
+                .ends_with("::text AS tsquery, '{}'::int8[] AS entity_ids"),
+            "newest first reads no entities"
         );
     }
 }

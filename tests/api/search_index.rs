@@ -102,7 +102,7 @@ async fn index_newest(
     fetch: u32,
 ) -> Vec<i64> {
     let mut conn = app.pool.get().await.unwrap();
-    let parsed = parse_search(&mut conn, search).await.unwrap();
+    let parsed = parse_search(&mut conn, search, false).await.unwrap();
     index
         .newest_matches(&parsed, narrowing, fetch)
         .await
